@@ -1,0 +1,69 @@
+// Bundles the extension host, the CLI and the webviews with esbuild.
+//   node scripts/build.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? 'linked' : 'inline',
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+  // Tells code that it runs from a bundle in dist/ (lazy modules sit beside it).
+  define: { OPSLOOP_BUNDLED: 'true' },
+  legalComments: 'none',
+};
+
+/** Node bundles: the extension host (vscode external) and the CLI. */
+const node = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode'],
+  mainFields: ['module', 'main'],
+};
+
+const webviewDir = join(root, 'webview');
+const webviewEntries = existsSync(webviewDir)
+  ? readdirSync(webviewDir).filter((f) => /^[a-zA-Z]+Panel\.ts$/.test(f) || /^[a-zA-Z]+View\.ts$/.test(f)).map((f) => join('webview', f))
+  : [];
+
+const builds = [
+  { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { cli: 'src/cli/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+];
+if (existsSync(join(root, 'src/node/tables/tables.ts'))) {
+  // danfojs-node (with the pure-JS tfjs) is big: its own bundle, loaded only when a table is asked for.
+  builds.push({ ...node, entryPoints: { tables: 'src/node/tables/tables.ts' }, outdir: 'dist', sourcemap: false, minify: true });
+}
+if (webviewEntries.length > 0) {
+  builds.push({
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: webviewEntries,
+    outdir: 'dist/webview',
+  });
+}
+
+if (!watch) rmSync(join(root, 'dist'), { recursive: true, force: true });
+const started = Date.now();
+if (watch) {
+  for (const options of builds) {
+    const context = await esbuild.context(options);
+    await context.watch();
+  }
+  console.log('esbuild: watching for changes');
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  if (existsSync(join(root, 'dist/cli.js'))) chmodSync(join(root, 'dist/cli.js'), 0o755);
+  console.log(`esbuild: ${builds.length} bundles in ${Date.now() - started} ms${production ? ' (production)' : ''}`);
+}

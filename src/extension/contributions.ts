@@ -1,0 +1,18 @@
+import type { Container } from './container';
+import { registerCoreCommands } from './commands/coreCommands';
+import { registerPendingCommands } from './commands/pendingCommands';
+import { registerPipelineViews } from './views/pipelinesView';
+import { registerRunsView } from './views/runsView';
+import { registerIncidentsView } from './views/incidentsView';
+
+/**
+ * What activate() registers, in order. Each contribution registers its commands, views and
+ * listeners and pushes every disposable into the container; none does real work at activation.
+ */
+export const contributions: readonly ((container: Container) => void)[] = [
+  registerCoreCommands,
+  registerPipelineViews,
+  registerRunsView,
+  registerIncidentsView,
+  registerPendingCommands,
+];

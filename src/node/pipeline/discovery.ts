@@ -1,0 +1,35 @@
+import { readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { pipelineFormatOf } from '../../core/pipeline/formats';
+import type { PipelineFormat } from '../../core/pipeline/model';
+
+export interface PipelineFile {
+  /** Workspace-relative, forward slashes. */
+  readonly path: string;
+  readonly format: PipelineFormat;
+}
+
+const skipped = new Set(['.git', 'node_modules', '.vscode-test', 'dist', 'out']);
+
+/**
+ * Pipeline files under `root`, the way each CI finds them: only at the root and in
+ * `.github/workflows`. Sorted by path so output is stable.
+ */
+export async function discoverPipelineFiles(root: string): Promise<PipelineFile[]> {
+  const found: PipelineFile[] = [];
+  const candidates = async (dir: string): Promise<string[]> => {
+    try {
+      const entries = await readdir(dir, { withFileTypes: true });
+      return entries.filter((e) => e.isFile() && !skipped.has(e.name)).map((e) => join(dir, e.name));
+    } catch {
+      return [];
+    }
+  };
+  const files = [...(await candidates(root)), ...(await candidates(join(root, '.github', 'workflows')))];
+  for (const file of files) {
+    const path = relative(root, file).split(sep).join('/');
+    const format = pipelineFormatOf(path);
+    if (format) found.push({ path, format });
+  }
+  return found.sort((a, b) => a.path.localeCompare(b.path));
+}

@@ -1,0 +1,67 @@
+/**
+ * Launches an integration suite inside a real VS Code extension host served by code-server,
+ * waits for its results file and prints what ran. Usage:
+ *   node out/test/harness/runIntegration.js --suite trusted --workspace DIR
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resultsFile } from '../integration/runSuite';
+import { repoRoot } from '../support/paths';
+import { launchBrowser, openWorkbench, startCodeServer, workbenchUrl } from './codeServer';
+
+export interface SuiteResults {
+  suite: string;
+  passed: string[];
+  failed: { title: string; error: string }[];
+  pending: string[];
+  done: boolean;
+}
+
+export async function runIntegrationSuite(suite: 'trusted' | 'restricted', sourceWorkspace: string, timeoutMs = 300_000): Promise<SuiteResults> {
+  const workspace = mkdtempSync(join(tmpdir(), `opsloop-ws-${suite}-`));
+  cpSync(sourceWorkspace, workspace, { recursive: true });
+  const file = resultsFile(suite);
+  rmSync(file, { force: true });
+  const server = await startCodeServer({ workspace, trust: suite === 'trusted' ? 'trusted' : 'restricted' });
+  const browser = await launchBrowser();
+  const consoleLines: string[] = [];
+  try {
+    const testsModule = join(repoRoot, 'out', 'test', 'integration', `${suite}.js`);
+    if (!existsSync(testsModule)) throw new Error(`${testsModule} is missing: compile with tsc first`);
+    const page = await openWorkbench(browser, workbenchUrl(server, workspace, testsModule));
+    page.on('console', (m) => consoleLines.push(m.text()));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (existsSync(file)) {
+        const results = JSON.parse(readFileSync(file, 'utf8')) as SuiteResults;
+        if (results.done) return results;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`suite '${suite}' wrote no results within ${timeoutMs / 1000} s.\n--- code-server log ---\n${server.log().slice(-4000)}\n--- browser console ---\n${consoleLines.slice(-40).join('\n')}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const suite = args[args.indexOf('--suite') + 1] as 'trusted' | 'restricted';
+  const workspace = args[args.indexOf('--workspace') + 1]!;
+  const results = await runIntegrationSuite(suite, workspace);
+  for (const t of results.passed) console.log(`  ✔ ${t}`);
+  for (const t of results.pending) console.log(`  - ${t} (skipped: counted as failed)`);
+  for (const f of results.failed) console.log(`  ✘ ${f.title}\n      ${f.error.split('\n').join('\n      ')}`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
