@@ -85,8 +85,9 @@ if (wants('integration')) {
   ];
   for (const [suite, workspace] of suites) {
     heading(`integration: ${suite} (code-server)`);
-    const ok = run(process.execPath, ['out/test/harness/runIntegration.js', '--suite', suite, '--workspace', workspace]);
-    const file = join(artifacts, 'integration', `${suite}.json`);
+    const file = join(artifacts, `integration-${suite}.json`);
+    rmSync(file, { force: true });
+    const ok = run(process.execPath, ['out/test/harness/runIntegration.js', '--suite', suite, '--workspace', workspace, '--results', file]);
     readStats(file, `integration:${suite}`);
     if (!ok && existsSync(file)) {
       const stats = JSON.parse(readFileSync(file, 'utf8'));

@@ -17,8 +17,9 @@ function findTests(dir: string): string[] {
   return found.sort();
 }
 
-export function resultsFile(suite: string): string {
-  return join(repoRoot, 'artifacts', 'integration', `${suite}.json`);
+/** Where a suite writes its results; the launcher passes a run id so parallel launches do not collide. */
+export function resultsFile(suite: string, runId = process.env.OPSLOOP_TEST_RUN_ID): string {
+  return join(repoRoot, 'artifacts', 'integration', runId ? `${suite}-${runId}.json` : `${suite}.json`);
 }
 
 export async function runSuite(suite: string): Promise<void> {
