@@ -1,0 +1,15 @@
+'use strict';
+const catalog = require('./catalog');
+const pricing = require('./pricing');
+
+/** Totals a cart: [{ sku, quantity }] -> { lines, subtotal, discount, total } in cents. */
+function priceCart(items) {
+  const lines = items.map((item) => {
+    const unitPrice = catalog.lookupPrice(item.sku);
+    return { sku: item.sku, quantity: item.quantity, amount: unitPrice * item.quantity };
+  });
+  const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
+  return pricing.applyDiscounts(lines, subtotal);
+}
+
+module.exports = { priceCart };
