@@ -1,0 +1,660 @@
+import * as jsyaml from 'js-yaml';
+import type { Diagnostic, Severity, SourceRange } from '../model';
+
+/**
+ * The one YAML reader of every pipeline parser: js-yaml for the values, plus what pipeline
+ * tools need and js-yaml does not give: limits that hold before work grows (size, depth, alias
+ * expansion), duplicate keys as diagnostics instead of a fatal error, and the source range of
+ * every node by path, so a diagnostic or a CodeLens lands on the line where a thing is written.
+ *
+ * Positions come from js-yaml's `listener` option ('open'/'close' around every node it composes)
+ * and a little scanning of the text around them; values come from js-yaml itself, cloned into
+ * fresh plain data while counting nodes, because js-yaml shares aliased nodes by reference and a
+ * few hundred bytes can stand for billions of nodes.
+ */
+
+export interface YamlLimits {
+  /** UTF-8 size of the text; checked before parsing. */
+  maxBytes: number;
+  /** Nesting of collections, in the text and after aliases are followed. */
+  maxDepth: number;
+  /** Nodes of the value after alias expansion (what a walker of the value would visit). */
+  maxNodes: number;
+}
+
+export const defaultYamlLimits: YamlLimits = Object.freeze({
+  maxBytes: 4 * 1024 * 1024,
+  maxDepth: 100,
+  maxNodes: 500_000,
+});
+
+/** GitLab's `!reference [job, key, ...]`, kept as a value for the GitLab parser to resolve. */
+export class YamlReference {
+  constructor(readonly path: readonly unknown[]) {}
+}
+
+export interface LoadedYaml {
+  /** Plain data, aliases resolved, `<<` merges applied; undefined on a fatal error. */
+  readonly value: unknown;
+  /** Syntax errors, duplicate keys, limits, with 1-based line/column. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Where the node at that path (keys / indices) is written. */
+  rangeOf(path: readonly (string | number)[]): SourceRange | undefined;
+  /** Where the key itself is written (for a sequence index: the item). */
+  keyRangeOf(path: readonly (string | number)[]): SourceRange | undefined;
+  /** The range of the longest prefix of `path` that can be found (the document's start at worst). */
+  nearestRangeOf(path: readonly (string | number)[]): SourceRange;
+}
+
+export interface LoadYamlOptions {
+  limits?: Partial<YamlLimits>;
+  /** Accept GitLab's `!reference` tag (as a `YamlReference` value). */
+  gitlabTags?: boolean;
+  /** Severity of a duplicate key (the last one wins in the value either way). Default 'error'. */
+  duplicateKeys?: Severity;
+  /**
+   * Several documents: 'first' keeps the first and reports the rest (default); 'gitlabHeader'
+   * accepts GitLab's `spec:` header document before the configuration and keeps the second.
+   */
+  documents?: 'first' | 'gitlabHeader';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Position tree built from the listener events
+
+interface PNode {
+  kind: 'mapping' | 'sequence' | 'scalar' | 'alias' | 'empty';
+  /** Offsets into the text. */
+  start: number;
+  end: number;
+  /** Own keys first, then keys that `<<` merged in (the first source wins, as in js-yaml). */
+  entries?: Map<string, { key: PNode; value: PNode }>;
+  items?: PNode[];
+  target?: PNode;
+}
+
+interface Frame {
+  open: number;
+  children: Closed[];
+}
+
+interface Closed {
+  open: number;
+  node: PNode;
+  result: unknown;
+  tag: string | null;
+}
+
+const MERGE_TAG = 'tag:yaml.org,2002:merge';
+
+class LimitError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+function isBreak(c: number): boolean {
+  return c === 0x0a || c === 0x0d;
+}
+function isWsOrEol(c: number): boolean {
+  return isSpace(c) || isBreak(c) || Number.isNaN(c);
+}
+function isFlowIndicator(c: number): boolean {
+  return c === 0x2c || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d;
+}
+
+/** Skips spaces, line breaks and comments from `pos`; a comment starts at `#` after white space. */
+function skipSeparation(text: string, pos: number): number {
+  const n = text.length;
+  while (pos < n) {
+    const c = text.charCodeAt(pos);
+    if (isSpace(c) || isBreak(c)) {
+      pos++;
+    } else if (c === 0x23 && (pos === 0 || isWsOrEol(text.charCodeAt(pos - 1)))) {
+      while (pos < n && !isBreak(text.charCodeAt(pos))) pos++;
+    } else {
+      break;
+    }
+  }
+  return pos;
+}
+
+/** Skips spaces and tabs on the line only. */
+function skipSpaces(text: string, pos: number): number {
+  while (pos < text.length && isSpace(text.charCodeAt(pos))) pos++;
+  return pos;
+}
+
+function readToken(text: string, pos: number): number {
+  while (pos < text.length) {
+    const c = text.charCodeAt(pos);
+    if (isWsOrEol(c) || isFlowIndicator(c)) break;
+    pos++;
+  }
+  return pos;
+}
+
+/** The first character of a node's content after separation and its properties (`&a`, `!tag`). */
+function contentStart(text: string, open: number): { pos: number; anchor?: string } {
+  let pos = skipSeparation(text, open);
+  let anchor: string | undefined;
+  for (let guard = 0; guard < 8; guard++) {
+    const c = text.charCodeAt(pos);
+    if (c === 0x26 /* & */) {
+      const end = readToken(text, pos + 1);
+      anchor = text.slice(pos + 1, end);
+      pos = skipSeparation(text, end);
+    } else if (c === 0x21 /* ! */) {
+      let end: number;
+      if (text.charCodeAt(pos + 1) === 0x3c /* < */) {
+        end = text.indexOf('>', pos);
+        end = end < 0 ? text.length : end + 1;
+      } else {
+        end = readToken(text, pos + 1);
+      }
+      pos = skipSeparation(text, end);
+    } else {
+      break;
+    }
+  }
+  return anchor === undefined ? { pos } : { pos, anchor };
+}
+
+function trimBack(text: string, end: number, floor: number): number {
+  while (end > floor && isWsOrEol(text.charCodeAt(end - 1))) end--;
+  return end;
+}
+
+function keyString(key: unknown): string {
+  if (key !== null && typeof key === 'object' && !Array.isArray(key)) return '[object Object]';
+  return String(key);
+}
+
+class PositionRecorder {
+  private readonly stack: Frame[] = [];
+  readonly roots: PNode[] = [];
+  private readonly anchors = new Map<string, PNode>();
+  readonly duplicates: { key: string; at: PNode; first: PNode }[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+  ) {}
+
+  readonly listener = (event: 'open' | 'close', state: { position: number; kind: string | null; result: unknown; tag: string | null; anchorMap?: Record<string, unknown> }): void => {
+    if (event === 'open') {
+      if (this.stack.length >= this.maxDepth) {
+        throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${this.maxDepth} levels.`, state.position);
+      }
+      this.stack.push({ open: state.position, children: [] });
+      return;
+    }
+    const frame = this.stack.pop();
+    if (!frame) return;
+    const closed = this.close(frame, state);
+    const parent = this.stack[this.stack.length - 1];
+    if (parent) {
+      // A re-read after js-yaml backtracked starts at or before children read in the failed attempt.
+      const siblings = parent.children;
+      while (siblings.length > 0 && siblings[siblings.length - 1]!.open >= closed.open) siblings.pop();
+      siblings.push(closed);
+    } else {
+      this.roots.push(closed.node);
+    }
+  };
+
+  private close(frame: Frame, state: { position: number; kind: string | null; result: unknown; tag: string | null; anchorMap?: Record<string, unknown> }): Closed {
+    const text = this.text;
+    const { pos: start, anchor } = contentStart(text, frame.open);
+    const kind = state.kind;
+    const result = state.result;
+    const only = frame.children.length === 1 ? frame.children[0] : undefined;
+    let node: PNode;
+    if (only && only.result === result && (kind === 'mapping' || kind === 'sequence') && only.node.kind !== 'scalar' && only.node.kind !== 'empty') {
+      // js-yaml tried a block mapping, read one node as its key, found no ':' and kept that node.
+      node = only.node;
+    } else if (kind === null && text.charCodeAt(start) === 0x2a /* * */ && start < state.position) {
+      const end = readToken(text, start + 1);
+      const target = this.anchors.get(text.slice(start + 1, end));
+      node = { kind: 'alias', start, end, ...(target ? { target } : {}) };
+    } else if (kind === 'mapping') {
+      node = this.mapping(frame.children, start, state.position);
+    } else if (kind === 'sequence') {
+      node = this.sequence(frame.children, start, state.position);
+    } else if (kind === 'scalar') {
+      node = { kind: 'scalar', start, end: Math.max(start, trimBack(text, Math.min(state.position, text.length), start)) };
+    } else {
+      const at = skipSpaces(text, frame.open);
+      node = { kind: 'empty', start: at, end: at };
+    }
+    if (anchor !== undefined && state.anchorMap && Object.prototype.hasOwnProperty.call(state.anchorMap, anchor) && state.anchorMap[anchor] === result) {
+      this.anchors.set(anchor, node);
+    }
+    return { open: frame.open, node, result, tag: state.tag };
+  }
+
+  /** Where a collection ends: a flow collection at its closing bracket, a block one with its last child. */
+  private collectionEnd(start: number, closeAt: number, last: PNode | undefined): number {
+    const c = this.text.charCodeAt(start);
+    if (c === 0x5b || c === 0x7b) return Math.min(closeAt, this.text.length);
+    return last ? Math.max(last.end, start) : start;
+  }
+
+  /** Does a ':' follow this node (so the next child is its value)? */
+  private hasValueAfter(node: PNode): boolean {
+    const at = skipSeparation(this.text, node.end);
+    return this.text.charCodeAt(at) === 0x3a /* : */;
+  }
+
+  private mapping(children: Closed[], start: number, closeAt: number): PNode {
+    const entries = new Map<string, { key: PNode; value: PNode }>();
+    const merges: PNode[] = [];
+    let last: PNode | undefined;
+    for (let i = 0; i < children.length; i++) {
+      const key = children[i]!;
+      let value: PNode;
+      const next = children[i + 1];
+      if (next && this.hasValueAfter(key.node)) {
+        value = next.node;
+        i++;
+      } else {
+        const at = key.node.end;
+        value = { kind: 'empty', start: at, end: at };
+      }
+      last = value.kind === 'empty' ? key.node : value;
+      if (key.tag === MERGE_TAG) {
+        merges.push(value);
+        continue;
+      }
+      const name = keyString(key.result);
+      const first = entries.get(name);
+      if (first) this.duplicates.push({ key: name, at: key.node, first: first.key });
+      entries.set(name, { key: key.node, value });
+    }
+    for (const source of merges) {
+      const target = deref(source);
+      const sources = target?.kind === 'sequence' ? (target.items ?? []).map(deref) : [target];
+      for (const s of sources) {
+        if (!s || s.kind !== 'mapping' || !s.entries) continue;
+        for (const [name, entry] of s.entries) {
+          if (!entries.has(name)) entries.set(name, entry);
+        }
+      }
+    }
+    return { kind: 'mapping', start, end: this.collectionEnd(start, closeAt, last), entries };
+  }
+
+  private sequence(children: Closed[], start: number, closeAt: number): PNode {
+    const items: PNode[] = [];
+    const flow = this.text.charCodeAt(start) === 0x5b;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]!;
+      const next = children[i + 1];
+      if (flow && next && this.hasValueAfter(child.node)) {
+        // `[a: b]` is a sequence holding the one-pair mapping {a: b}.
+        const entries = new Map([[keyString(child.result), { key: child.node, value: next.node }]]);
+        items.push({ kind: 'mapping', start: child.node.start, end: Math.max(next.node.end, child.node.end), entries });
+        i++;
+      } else {
+        items.push(child.node);
+      }
+    }
+    return { kind: 'sequence', start, end: this.collectionEnd(start, closeAt, items[items.length - 1]), items };
+  }
+}
+
+function deref(node: PNode | undefined): PNode | undefined {
+  // Aliases only point at nodes closed before them, so the chain is finite; the guard is belt and braces.
+  for (let guard = 0; node && node.kind === 'alias' && guard < 1000; guard++) node = node.target;
+  return node && node.kind === 'alias' ? undefined : node;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines and columns
+
+class LineIndex {
+  private readonly starts: number[] = [0];
+
+  constructor(text: string) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x0a) this.starts.push(i + 1);
+      else if (c === 0x0d) {
+        if (text.charCodeAt(i + 1) === 0x0a) i++;
+        this.starts.push(i + 1);
+      }
+    }
+  }
+
+  /** 1-based line and column of an offset. */
+  position(offset: number): { line: number; column: number } {
+    const starts = this.starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+
+const referenceType = new jsyaml.Type('!reference', {
+  kind: 'sequence',
+  construct: (data: unknown) => new YamlReference(Array.isArray(data) ? data : []),
+});
+
+// The same tag js-yaml's own merge type has, so its loader applies `<<` merges (the type is not in @types/js-yaml).
+const mergeType = new jsyaml.Type(MERGE_TAG, { kind: 'scalar', resolve: (data: unknown) => data === '<<' });
+const coreWithMerge = jsyaml.CORE_SCHEMA.extend({ implicit: [mergeType] });
+const gitlabSchema = coreWithMerge.extend({ explicit: [referenceType] });
+
+// ---------------------------------------------------------------------------------------------
+// Clone with a node budget
+
+class CloneBudget {
+  visited = 0;
+  constructor(
+    readonly maxNodes: number,
+    readonly maxDepth: number,
+  ) {}
+}
+
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
+interface Measure {
+  count: number;
+  height: number;
+}
+
+/**
+ * Nodes and height of the value once aliases are expanded, computed once per shared node, so a
+ * "billion laughs" document is refused in time proportional to its text, before anything is
+ * copied. Throws a LimitError located at the node (usually an alias) where a limit is crossed.
+ */
+function measureValue(value: unknown, pnode: PNode | undefined, limits: YamlLimits, depth: number, memo: Map<object, Measure>, active: Set<object>): Measure {
+  if (value === null || typeof value !== 'object') return { count: 1, height: 0 };
+  const known = memo.get(value);
+  const at = (): number => pnode?.start ?? 0;
+  if (known) {
+    if (depth + known.height > limits.maxDepth) {
+      throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${limits.maxDepth} levels once aliases are followed.`, at());
+    }
+    return known;
+  }
+  if (active.has(value)) {
+    throw new LimitError('yaml-recursive-alias', 'An alias refers to a node that contains it; the YAML would be infinite.', at());
+  }
+  if (depth >= limits.maxDepth) {
+    throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${limits.maxDepth} levels once aliases are followed.`, at());
+  }
+  const node = deref(pnode);
+  active.add(value);
+  let count = 1;
+  let height = 0;
+  const add = (child: unknown, childNode: PNode | undefined): void => {
+    const m = measureValue(child, childNode, limits, depth + 1, memo, active);
+    count += m.count;
+    if (m.height + 1 > height) height = m.height + 1;
+    if (count > limits.maxNodes) {
+      throw new LimitError('yaml-too-many-nodes', `The YAML expands to more than ${limits.maxNodes.toLocaleString('en-US')} nodes through aliases (a "billion laughs" document?); nothing was read.`, childNode?.start ?? at());
+    }
+  };
+  if (value instanceof YamlReference || Array.isArray(value)) {
+    const list = value instanceof YamlReference ? value.path : (value as unknown[]);
+    const items = node?.kind === 'sequence' ? node.items : undefined;
+    for (let i = 0; i < list.length; i++) add(list[i], items?.[i]);
+  } else if (!(value instanceof Date)) {
+    const entries = node?.kind === 'mapping' ? node.entries : undefined;
+    for (const key of Object.keys(value)) add((value as Record<string, unknown>)[key], entries?.get(key)?.value);
+  }
+  active.delete(value);
+  const m = { count, height };
+  memo.set(value, m);
+  return m;
+}
+
+/**
+ * A fresh copy of js-yaml's value as plain data, following aliases, within the budget. `pnode`
+ * walks along (when it is known) so that a limit is reported where the expansion happens.
+ */
+function cloneValue(value: unknown, pnode: PNode | undefined, budget: CloneBudget, depth: number, ancestors: Set<object>, where: { node: PNode | undefined }): unknown {
+  if (++budget.visited > budget.maxNodes) {
+    throw new LimitError('yaml-too-many-nodes', `The YAML expands to more than ${budget.maxNodes.toLocaleString('en-US')} nodes through aliases (a "billion laughs" document?); nothing was read.`, (where.node ?? pnode)?.start ?? 0);
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (pnode && pnode.kind === 'alias') where.node = pnode;
+  if (depth >= budget.maxDepth) {
+    throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${budget.maxDepth} levels once aliases are followed.`, (where.node ?? pnode)?.start ?? 0);
+  }
+  if (ancestors.has(value)) {
+    throw new LimitError('yaml-recursive-alias', 'An alias refers to a node that contains it; the YAML would be infinite.', (where.node ?? pnode)?.start ?? 0);
+  }
+  const node = deref(pnode);
+  ancestors.add(value);
+  try {
+    if (value instanceof YamlReference) {
+      const items = node?.kind === 'sequence' ? node.items : undefined;
+      return new YamlReference(value.path.map((item, i) => cloneValue(item, items?.[i], budget, depth + 1, ancestors, where)));
+    }
+    if (Array.isArray(value)) {
+      const items = node?.kind === 'sequence' ? node.items : undefined;
+      const out: unknown[] = new Array(value.length);
+      for (let i = 0; i < value.length; i++) out[i] = cloneValue(value[i], items?.[i], budget, depth + 1, ancestors, where);
+      return out;
+    }
+    if (value instanceof Date) return value.toISOString();
+    const entries = node?.kind === 'mapping' ? node.entries : undefined;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const saved = where.node;
+      setOwn(out, key, cloneValue((value as Record<string, unknown>)[key], entries?.get(key)?.value, budget, depth + 1, ancestors, where));
+      where.node = saved;
+    }
+    return out;
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loader
+
+function utf8Length(text: string, stopAbove: number): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+    if (bytes > stopAbove) return bytes;
+  }
+  return bytes;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
+
+interface YamlExceptionLike {
+  name: string;
+  reason?: string;
+  message: string;
+  mark?: { line?: number; column?: number; position?: number };
+}
+
+function isYamlException(e: unknown): e is YamlExceptionLike {
+  return e instanceof jsyaml.YAMLException || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'YAMLException');
+}
+
+/** Parses `text` (the content of `file`) into plain data with positions; never throws. */
+export function loadYaml(text: string, file: string, options: LoadYamlOptions = {}): LoadedYaml {
+  const limits: YamlLimits = { ...defaultYamlLimits, ...options.limits };
+  const diagnostics: Diagnostic[] = [];
+  if (typeof text !== 'string') text = String(text);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let lines: LineIndex | undefined;
+  const index = (): LineIndex => (lines ??= new LineIndex(text));
+  const rangeAt = (start: number, end: number): SourceRange => {
+    const a = index().position(start);
+    const b = index().position(Math.max(start, end));
+    return { file, startLine: a.line, startColumn: a.column, endLine: b.line, endColumn: b.column };
+  };
+  const report = (severity: Severity, code: string, message: string, start: number, end = start): void => {
+    const r = rangeAt(start, end);
+    diagnostics.push({ severity, code, message, file, line: r.startLine, column: r.startColumn, endLine: r.endLine, endColumn: r.endColumn });
+  };
+
+  let root: PNode | undefined = undefined;
+  const result = (value: unknown): LoadedYaml => makeLoaded(value, diagnostics, () => root, rangeAt, file);
+
+  if (text.length > limits.maxBytes || (text.length * 3 > limits.maxBytes && utf8Length(text, limits.maxBytes) > limits.maxBytes)) {
+    report('error', 'yaml-too-large', `The file is larger than ${formatBytes(limits.maxBytes)}; it was not read.`, 0);
+    return result(undefined);
+  }
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    report('error', 'yaml-binary', 'The file contains a NUL byte: it is binary, not YAML.', nul);
+    return result(undefined);
+  }
+
+  const recorder = new PositionRecorder(text, limits.maxDepth);
+  let documents: unknown[];
+  try {
+    documents = jsyaml.loadAll(text, null, {
+      filename: file,
+      schema: options.gitlabTags ? gitlabSchema : coreWithMerge,
+      json: true, // duplicate keys do not throw: the recorder reports them, the last one wins
+      listener: recorder.listener,
+      // js-yaml 4.3 also bounds depth itself; keep it above ours so our message is the one seen.
+      maxDepth: limits.maxDepth + 2,
+      onWarning: (w: unknown) => {
+        if (isYamlException(w)) {
+          const mark = w.mark ?? {};
+          report('warning', 'yaml-warning', w.reason ?? w.message, typeof mark.position === 'number' ? mark.position : 0);
+        }
+      },
+    } as unknown as jsyaml.LoadOptions) as unknown[];
+  } catch (e) {
+    if (e instanceof LimitError) {
+      report('error', e.code, e.message, Math.min(e.offset, text.length));
+    } else if (isYamlException(e)) {
+      const mark = e.mark ?? {};
+      const position = typeof mark.position === 'number' ? Math.min(mark.position, text.length) : 0;
+      const reason = (e.reason ?? e.message).replace(/^./, (c) => c.toUpperCase());
+      report('error', 'yaml-syntax', `${reason}.`, position);
+    } else if (e instanceof RangeError) {
+      report('error', 'yaml-too-deep', 'The YAML is nested too deeply to read.', 0);
+    } else {
+      report('error', 'yaml-syntax', `The YAML could not be read: ${e instanceof Error ? e.message : String(e)}`, 0);
+    }
+    return result(undefined);
+  }
+
+  let docIndex = 0;
+  if (documents.length > 1) {
+    const first = documents[0];
+    const isHeader = options.documents === 'gitlabHeader' && first !== null && typeof first === 'object' && !Array.isArray(first) && Object.prototype.hasOwnProperty.call(first, 'spec');
+    if (isHeader && documents.length === 2) {
+      docIndex = 1;
+    } else {
+      const extra = recorder.roots[isHeader ? 2 : 1];
+      report('warning', 'yaml-multiple-documents', `The file holds ${documents.length} YAML documents; only the ${isHeader ? 'second (after the spec header)' : 'first'} is read.`, extra?.start ?? 0);
+      if (isHeader) docIndex = 1;
+    }
+  }
+  root = recorder.roots[docIndex];
+
+  for (const d of recorder.duplicates) {
+    const first = index().position(d.first.start);
+    report(options.duplicateKeys ?? 'error', 'yaml-duplicate-key', `Duplicate key "${d.key}" (first at line ${first.line}); the last one wins.`, d.at.start, d.at.end);
+  }
+
+  let value: unknown;
+  try {
+    measureValue(documents[docIndex], root, limits, 0, new Map(), new Set());
+    value = cloneValue(documents[docIndex], root, new CloneBudget(limits.maxNodes, limits.maxDepth + 1), 0, new Set(), { node: undefined });
+  } catch (e) {
+    if (e instanceof LimitError) report('error', e.code, e.message, Math.min(e.offset, text.length));
+    else if (e instanceof RangeError) report('error', 'yaml-too-deep', 'The YAML is nested too deeply to read.', 0);
+    else throw e;
+    value = undefined;
+  }
+  return result(value);
+}
+
+function makeLoaded(value: unknown, diagnostics: Diagnostic[], root: () => PNode | undefined, rangeAt: (start: number, end: number) => SourceRange, file: string): LoadedYaml {
+  /** The nodes along `path` (index i = after i segments); stops where the path leaves the tree. */
+  const walk = (path: readonly (string | number)[]): { node: PNode; key?: PNode }[] => {
+    const out: { node: PNode; key?: PNode }[] = [];
+    let node = root();
+    if (!node) return out;
+    out.push({ node });
+    for (const segment of path) {
+      const target = deref(node);
+      if (!target) break;
+      if (target.kind === 'mapping' && target.entries) {
+        const entry = target.entries.get(String(segment));
+        if (!entry) break;
+        node = entry.value;
+        out.push({ node, key: entry.key });
+      } else if (target.kind === 'sequence' && target.items && typeof segment === 'number') {
+        const item = target.items[segment];
+        if (!item) break;
+        node = item;
+        out.push({ node, key: item });
+      } else {
+        break;
+      }
+    }
+    return out;
+  };
+  const range = (n: PNode): SourceRange => rangeAt(n.start, n.end);
+  return {
+    value,
+    diagnostics,
+    rangeOf(path) {
+      const steps = walk(path);
+      return steps.length === path.length + 1 ? range(steps[steps.length - 1]!.node) : undefined;
+    },
+    keyRangeOf(path) {
+      if (path.length === 0) return undefined;
+      const steps = walk(path);
+      const key = steps.length === path.length + 1 ? steps[steps.length - 1]!.key : undefined;
+      return key ? range(key) : undefined;
+    },
+    nearestRangeOf(path) {
+      const steps = walk(path);
+      const last = steps[steps.length - 1];
+      if (!last) return { file, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
+      return range(last.node);
+    },
+  };
+}
+
+/** A YAML mapping as loaded (a plain object that is not an array or a reference). */
+export function isYamlMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof YamlReference);
+}
