@@ -12,6 +12,8 @@ const watch = process.argv.includes('--watch');
 const common = {
   bundle: true,
   sourcemap: production ? 'linked' : 'inline',
+  // Shipped source maps give readable stack traces in the log without shipping the sources.
+  sourcesContent: !production,
   minify: production,
   logLevel: 'warning',
   absWorkingDir: root,
@@ -37,7 +39,8 @@ const webviewEntries = existsSync(webviewDir)
 
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { cli: 'src/cli/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  // src/cli/cli.ts starts with its own #! line, which esbuild keeps.
+  { ...node, entryPoints: { cli: 'src/cli/cli.ts' }, outdir: 'dist' },
 ];
 if (existsSync(join(root, 'src/node/tables/tables.ts'))) {
   // danfojs-node (with the pure-JS tfjs) is big: its own bundle, loaded only when a table is asked for.

@@ -51,7 +51,8 @@ export class PipelineStatusBar implements vscode.Disposable {
         tooltip.appendMarkdown(`**Opsloop** runs nothing in Restricted Mode.\n\n${links(['Manage Workspace Trust', CommandId.manageTrust])}`);
         break;
       case 'idle':
-        this.item.text = `$(pulse) ${state.jobs} ${state.jobs === 1 ? 'job' : 'jobs'}`;
+        this.item.text =
+          state.jobs > 0 ? `$(pulse) ${state.jobs} ${state.jobs === 1 ? 'job' : 'jobs'}` : `$(pulse) ${state.pipelines} ${state.pipelines === 1 ? 'pipeline' : 'pipelines'}`;
         this.item.command = CommandId.runPipeline;
         tooltip.appendMarkdown(
           `**Opsloop**: ${state.pipelines} ${state.pipelines === 1 ? 'pipeline' : 'pipelines'}, ${state.jobs} jobs.\n\n${links(['Run pipeline', CommandId.runPipeline], ['Show log', CommandId.showLog])}`,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { formatLabels, pipelineFileGlobs, pipelineFormatOf } from '../../core/pipeline/formats';
+import { formatLabels, pipelineFileGlobs } from '../../core/pipeline/formats';
+import { discoverPipelineFiles } from '../../node/pipeline/discovery';
 import type { PipelineFormat } from '../../core/pipeline/model';
 import { CommandId } from '../commandIds';
 import { registerCommand } from '../commands/register';
@@ -30,16 +31,9 @@ class PipelineFiles implements vscode.Disposable {
   }
 
   async list(): Promise<PipelineFileNode[]> {
-    if (!this.files) {
-      const found = await Promise.all(pipelineFileGlobs.map((g) => vscode.workspace.findFiles(new vscode.RelativePattern(this.folder, g))));
-      const nodes: PipelineFileNode[] = [];
-      for (const uri of found.flat()) {
-        const path = vscode.workspace.asRelativePath(uri, false);
-        const format = pipelineFormatOf(path);
-        if (format) nodes.push({ uri, path, format });
-      }
-      this.files = nodes.sort((a, b) => a.path.localeCompare(b.path));
-    }
+    // Read the folder directly rather than through findFiles: pipeline files are often
+    // git-ignored or excluded from search, and CI still reads them.
+    this.files ??= (await discoverPipelineFiles(this.folder.uri.fsPath)).map((f) => ({ ...f, uri: vscode.Uri.joinPath(this.folder.uri, f.path) }));
     return this.files;
   }
 

@@ -31,5 +31,6 @@ export async function discoverPipelineFiles(root: string): Promise<PipelineFile[
     const format = pipelineFormatOf(path);
     if (format) found.push({ path, format });
   }
-  return found.sort((a, b) => a.path.localeCompare(b.path));
+  // Code-unit order, not locale order: the same on every machine.
+  return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
