@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNodeModules, ensureSystemTools } from './setup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -39,6 +40,8 @@ function freePort(preferred) {
   });
 }
 
+ensureNodeModules();
+ensureSystemTools(['git']);
 step(process.execPath, ['scripts/build.mjs']);
 step(process.execPath, ['scripts/prepareDemo.mjs']);
 
@@ -56,6 +59,7 @@ if (args.includes('--headless')) {
   console.log(`Opening the demo in VS Code with the extension loaded from ${root}`);
   step('code', ['--new-window', `--extensionDevelopmentPath=${root}`, workspace]);
 } else {
+  ensureSystemTools(['rg', 'g++', 'make', 'python3', 'pkg-config']);
   step(join(root, 'scripts', 'install-code-server.sh'), []);
   const port = await freePort(args.includes('--port') ? Number(args[args.indexOf('--port') + 1]) : 8080);
   const userData = join(root, '.vscode-test', 'demo-user-data');

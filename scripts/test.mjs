@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNodeModules, ensureSystemTools } from './setup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -17,6 +18,9 @@ const grep = grepIndex >= 0 ? args[grepIndex + 1] : undefined;
 const wants = (stage) => (only.length === 0 && stage !== 'electron') || only.includes(stage);
 const artifacts = join(root, 'artifacts');
 mkdirSync(artifacts, { recursive: true });
+
+ensureNodeModules();
+if (wants('integration') || wants('ui') || wants('unit')) ensureSystemTools();
 
 const totals = { passed: 0, failed: 0 };
 const stages = [];
