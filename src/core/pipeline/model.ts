@@ -52,6 +52,11 @@ export interface Step {
   /** `after` steps run even when earlier steps failed or the job was cancelled (GitLab after_script). */
   readonly phase: 'main' | 'after';
   readonly range?: SourceRange;
+  /**
+   * The commands of `script` one by one, when the format runs them as separate commands in one
+   * shell and fails on the first that fails (GitLab: before_script + script, after_script).
+   */
+  readonly lines?: readonly string[];
 }
 
 export interface Environment {
@@ -83,6 +88,10 @@ export interface Job {
   readonly image?: string;
   readonly services?: readonly string[];
   readonly artifacts?: { readonly paths: readonly string[] };
+  /** Runner tags (GitLab `tags`). */
+  readonly tags?: readonly string[];
+  /** For `when: 'delayed'`: how long after the job becomes ready it starts (GitLab `start_in`). */
+  readonly startInSeconds?: number;
   readonly source: SourceRange;
 }
 
