@@ -1,0 +1,107 @@
+import { get, isMap, scalarText } from './yamlData';
+
+/** One variable as written: `NAME: value` or `NAME: {value, description, expand, options}`. */
+export interface GitlabVariable {
+  readonly value: string;
+  /** `expand: false` keeps `$OTHER` in the value as text. */
+  readonly expand: boolean;
+}
+
+export type VariableMap = ReadonlyMap<string, GitlabVariable>;
+
+export interface VariableProblem {
+  readonly key: string;
+  readonly message: string;
+}
+
+/** Reads a `variables:` block; values that are not scalars are reported and skipped. */
+export function readVariables(value: unknown, problems?: VariableProblem[]): Map<string, GitlabVariable> {
+  const out = new Map<string, GitlabVariable>();
+  if (value === null || value === undefined) return out;
+  if (!isMap(value)) {
+    problems?.push({ key: '', message: 'variables must be a mapping of NAME: value.' });
+    return out;
+  }
+  for (const key of Object.keys(value)) {
+    const raw = value[key];
+    if (isMap(raw)) {
+      const v = get(raw, 'value');
+      const text = v === undefined || v === null ? '' : scalarText(v);
+      if (text === undefined) {
+        problems?.push({ key, message: `The value of variable ${key} must be a string or a number.` });
+        continue;
+      }
+      out.set(key, { value: text, expand: get(raw, 'expand') !== false });
+    } else if (raw === null) {
+      out.set(key, { value: '', expand: true });
+    } else {
+      const text = scalarText(raw);
+      if (text === undefined) {
+        problems?.push({ key, message: `The value of variable ${key} must be a string or a number.` });
+        continue;
+      }
+      out.set(key, { value: text, expand: true });
+    }
+  }
+  return out;
+}
+
+export function plainVariables(values: Readonly<Record<string, string>> | undefined): Map<string, GitlabVariable> {
+  const out = new Map<string, GitlabVariable>();
+  if (values) for (const key of Object.keys(values)) out.set(key, { value: values[key]!, expand: true });
+  return out;
+}
+
+/** Later maps win. */
+export function layerVariables(...layers: (VariableMap | undefined)[]): Map<string, GitlabVariable> {
+  const out = new Map<string, GitlabVariable>();
+  for (const layer of layers) if (layer) for (const [k, v] of layer) out.set(k, v);
+  return out;
+}
+
+const SERVER_REFERENCE = /\$([a-zA-Z_][a-zA-Z0-9_]*)|\$\{([a-zA-Z_][a-zA-Z0-9_]*)\}|%([a-zA-Z_][a-zA-Z0-9_]*)%/g;
+const RUNNER_REFERENCE = /\$\$|\$([a-zA-Z_][a-zA-Z0-9_]*)|\$\{([a-zA-Z_][a-zA-Z0-9_]*)\}/g;
+
+/**
+ * Expands references the way GitLab's server does in `environment`, `image`, `services`, include
+ * paths and `changes`/`exists` paths: `$VAR`, `${VAR}` and `%VAR%`; an unknown variable becomes ''.
+ */
+export function expandServer(text: string, lookup: (name: string) => string | undefined): string {
+  if (!text.includes('$') && !text.includes('%')) return text;
+  return text.replace(SERVER_REFERENCE, (_m, a?: string, b?: string, c?: string) => lookup((a ?? b ?? c)!) ?? '');
+}
+
+/**
+ * The values a job's scripts see: each value with `$VAR`/`${VAR}` references to the other
+ * variables expanded (recursively, at most 10 levels, cycles left as text), `$$` as `$`.
+ * References to variables that are not known here stay as written, for the shell to expand.
+ */
+export function resolveVariables(vars: VariableMap): Record<string, string> {
+  const out: Record<string, string> = {};
+  const resolving = new Set<string>();
+  const memo = new Map<string, string>();
+  const resolve = (name: string, depth: number): string | undefined => {
+    const v = vars.get(name);
+    if (!v) return undefined;
+    if (!v.expand) return v.value;
+    const done = memo.get(name);
+    if (done !== undefined) return done;
+    if (resolving.has(name) || depth > 10) return v.value;
+    resolving.add(name);
+    const value = v.value.includes('$')
+      ? v.value.replace(RUNNER_REFERENCE, (m, a?: string, b?: string) => {
+          if (m === '$$') return '$$';
+          const inner = resolve((a ?? b)!, depth + 1);
+          return inner ?? m;
+        })
+      : v.value;
+    resolving.delete(name);
+    memo.set(name, value);
+    return value;
+  };
+  for (const name of vars.keys()) {
+    const value = resolve(name, 0)!;
+    Object.defineProperty(out, name, { value: vars.get(name)!.expand ? value.replace(/\$\$/g, '$') : value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
