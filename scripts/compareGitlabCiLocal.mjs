@@ -264,7 +264,6 @@ async function main() {
       continue;
     }
     const raw = rawJobs(fixture);
-    const oursByName = new Map(plan.jobs.map((j) => [j.name, j]));
     const theirsByName = new Map(theirs.jobs.map((j) => [j.name, j]));
     const pairs = [];
     const unmatchedTheirs = new Set(theirsByName.keys());
