@@ -17,6 +17,7 @@ export const CommandId = {
   setToken: 'opsloop.setToken',
   openTelemetry: 'opsloop.openTelemetry',
   manageTrust: 'opsloop.manageTrust',
+  showGraph: 'opsloop.showGraph',
 } as const;
 
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];

@@ -1,5 +1,6 @@
 import type { Container } from './container';
 import { registerCoreCommands } from './commands/coreCommands';
+import { registerGraph } from './graph/registerGraph';
 import { registerPendingCommands } from './commands/pendingCommands';
 import { registerPipelineViews } from './views/pipelinesView';
 import { registerRunsView } from './views/runsView';
@@ -14,5 +15,6 @@ export const contributions: readonly ((container: Container) => void)[] = [
   registerPipelineViews,
   registerRunsView,
   registerIncidentsView,
+  registerGraph,
   registerPendingCommands,
 ];
