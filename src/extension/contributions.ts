@@ -4,6 +4,7 @@ import { registerGraph } from './graph/registerGraph';
 import { registerPendingCommands } from './commands/pendingCommands';
 import { registerPipelineViews } from './views/pipelinesView';
 import { registerRunsView } from './views/runsView';
+import { registerRunCommands } from './runs/runCommands';
 import { registerIncidentsView } from './views/incidentsView';
 
 /**
@@ -14,6 +15,7 @@ export const contributions: readonly ((container: Container) => void)[] = [
   registerCoreCommands,
   registerPipelineViews,
   registerRunsView,
+  registerRunCommands,
   registerIncidentsView,
   registerGraph,
   registerPendingCommands,

@@ -8,13 +8,6 @@ import { registerCommand } from './register';
  * ids from this list when it registers the real handler; the list is empty when all have landed.
  */
 const pending: readonly CommandId[] = [
-  CommandId.runPipeline,
-  CommandId.runStage,
-  CommandId.runJob,
-  CommandId.rerunFailed,
-  CommandId.cancelRun,
-  CommandId.showJobLog,
-  CommandId.openRun,
   CommandId.setToken,
   CommandId.openTelemetry,
 ];

@@ -197,6 +197,25 @@ export async function executeJob(execution: JobExecution): Promise<JobOutcome> {
   return { outcome: 'passed', exitCode: 0 };
 }
 
+/** Single-quotes text for a POSIX shell (the text is printed, never run). */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * GitLab prints each command, `$ command`, before running it, all in one shell that stops at the
+ * first failure; a multi-line command shows its first line.
+ */
+export function echoedLines(lines: readonly string[]): string {
+  return lines
+    .map((line) => {
+      const [first, ...rest] = line.split('\n');
+      const shown = `$ ${first}${rest.some((l) => l.trim()) ? ' # collapsed multi-line command' : ''}`;
+      return `printf '%s\\n' ${shellQuote(shown)}\n${line}`;
+    })
+    .join('\n');
+}
+
 function formatTimeout(seconds: number): string {
   return seconds < 120 ? `${seconds} s` : seconds % 60 === 0 ? `${seconds / 60} min` : `${(seconds / 60).toFixed(1)} min`;
 }
@@ -266,7 +285,8 @@ async function runScriptStep(
     return { exitCode: null, signal: null, timedOut: false, canceled: false, spawnError: message, durationMs: 0 };
   }
   // Expressions become environment variables, never text in the script (reliability item 18).
-  let rewrite: RewriteResult = { script: step.script ?? '', env: {}, unresolved: [] };
+  const source = pipeline.format === 'gitlab' && step.lines && step.lines.length > 0 ? echoedLines(step.lines) : (step.script ?? '');
+  let rewrite: RewriteResult = { script: source, env: {}, unresolved: [] };
   if (pipeline.format === 'github') {
     const contexts = contextsFor(execution, extra.addedEnv, extra.stepsContext, step);
     rewrite = rewriteScript(rewrite.script, findTemplateExpressions(rewrite.script), command.family, (expression) => {

@@ -123,6 +123,19 @@ function findOnPath(command: string, env: Readonly<Record<string, string>>): boo
   return false;
 }
 
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 export function newRunId(now: number): string {
   const d = new Date(now);
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
@@ -287,6 +300,10 @@ export async function startRun(options: RunOptions): Promise<RunHandle> {
     try {
       const warning = conditionWarnings.get(job.id);
       if (warning) output.system(warning);
+      if (attempt === 1 && job.when === 'delayed' && (job.startInSeconds ?? 0) > 0) {
+        output.system(`Delayed job: it starts in ${job.startInSeconds} s (start_in).`);
+        await abortableSleep(job.startInSeconds! * 1000, entry.controller.signal);
+      }
       let docker: { dockerPath: string; containerName: string } | undefined;
       if (job.image) {
         const engine = await detectDockerEngine(options.dockerPath ?? 'docker');

@@ -163,4 +163,33 @@ describe('shell semantics of each CI format', function () {
     assert.ok(!env.includes('VSCODE_IPC_HOOK'));
     assert.match(env, /OPSLOOP_JOB_COOKIE=/);
   });
+
+  it('GitLab: prints each command before running it, like GitLab, and stops at the first failure', async () => {
+    const p = makePipeline([
+      {
+        name: 'lines',
+        needs: [],
+        steps: [{ name: 'script', kind: 'script', script: 'x', lines: ["echo 'one'", 'for i in 1 2; do\n  echo loop $i\ndone', 'false', 'echo never'], phase: 'main' }],
+      },
+    ]);
+    const ran = await run(p);
+    const out = ran.output('lines');
+    assert.match(out, /\$ echo 'one'\none\n\$ for i in 1 2; do # collapsed multi-line command\nloop 1\nloop 2\n\$ false\n/);
+    assert.ok(!out.includes('never'));
+    assert.equal(ran.job('lines').status, 'failed');
+  });
+
+  it('GitLab: a delayed job waits start_in before it starts, and a cancel ends the wait', async () => {
+    const p = makePipeline([{ name: 'later', needs: [], when: 'delayed', script: 'echo started' }]);
+    (p.jobs[0] as { startInSeconds?: number }).startInSeconds = 1;
+    const t0 = Date.now();
+    const ran = await run(p);
+    assert.ok(Date.now() - t0 >= 1000);
+    assert.match(ran.output('later'), /starts in 1 s[\s\S]*started/);
+    (p.jobs[0] as { startInSeconds?: number }).startInSeconds = 60;
+    const t1 = Date.now();
+    const canceled = await run(p, { whileRunning: async (h) => { await new Promise((r) => setTimeout(r, 200)); h.cancel(); } });
+    assert.equal(canceled.job('later').status, 'canceled');
+    assert.ok(Date.now() - t1 < 5000);
+  });
 });
