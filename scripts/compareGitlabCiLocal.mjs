@@ -213,11 +213,6 @@ const explanations = [
     text: 'GitLab drops optional needs on jobs that are not created; gitlab-ci-local keeps them in the listing',
     field: (f, job, _raw, _meta, ours, theirs) => f === 'needs' && Array.isArray(theirs) && Array.isArray(ours) && ours.every((n) => theirs.includes(n)),
   },
-  {
-    id: 'workflow-not-created',
-    text: 'workflow:rules would not create this pipeline: Opsloop marks every job of it as not run; gitlab-ci-local lists them as usual',
-    field: (f, _job, _raw, _meta, _ours, _theirs, plan) => f === 'when' && plan.created === false,
-  },
 ];
 
 function classify(field, job, raw, meta, ours, theirs, plan) {

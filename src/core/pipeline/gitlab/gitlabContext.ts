@@ -10,7 +10,10 @@ import { matchesFnmatch, matchesIncludeWildcard } from './globs';
 export type GlobSyntax = 'include' | 'fnmatch';
 
 export interface GitlabFileSource {
-  /** Text of a repository file (path from the repository root, forward slashes); undefined if absent. */
+  /**
+   * Text of a repository file (path from the repository root, forward slashes); undefined if
+   * absent. May throw (a file too large, a link out of the repository): the parser reports it.
+   */
   read(path: string): string | undefined;
   /** Repository files matching a GitLab pattern, sorted. */
   glob(pattern: string, syntax: GlobSyntax): readonly string[];

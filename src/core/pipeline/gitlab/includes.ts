@@ -108,7 +108,13 @@ export function resolveIncludes(rootFile: string, rootText: string | undefined, 
             stopped = true;
             break;
           }
-          const targetText = options.source.read(target);
+          let targetText: string | undefined;
+          try {
+            targetText = options.source.read(target);
+          } catch (error) {
+            diagnostics.push(diagnostic('error', 'gitlab-include-unreadable', `Local file \`${target}\` cannot be read: ${error instanceof Error ? error.message : String(error)}`, range()));
+            continue;
+          }
           if (targetText === undefined) {
             diagnostics.push(diagnostic('error', 'gitlab-include-not-found', `Local file \`${target}\` does not exist.`, range()));
             continue;
@@ -181,7 +187,14 @@ export function resolveIncludes(rootFile: string, rootText: string | undefined, 
   };
 
   let text = rootText;
-  if (text === undefined) text = options.source.read(rootFile);
+  if (text === undefined) {
+    try {
+      text = options.source.read(rootFile);
+    } catch (error) {
+      diagnostics.push(diagnostic('error', 'gitlab-file-unreadable', `${rootFile} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { file: rootFile, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 }));
+      return { config: undefined, files, definitions, diagnostics, includeCount: 0 };
+    }
+  }
   if (text === undefined) {
     diagnostics.push(diagnostic('error', 'gitlab-file-not-found', `${rootFile} does not exist.`, { file: rootFile, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 }));
     return { config: undefined, files, definitions, diagnostics, includeCount: 0 };

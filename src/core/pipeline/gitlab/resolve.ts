@@ -125,10 +125,15 @@ function withoutExtends(job: YamlMap): YamlMap {
 export function resolveReferences(config: YamlMap, problems: ResolveProblem[]): YamlMap {
   const memo = new Map<object, unknown>();
 
-  const lookup = (ref: YamlReference, depth: number, owner: { key: string; path: (string | number)[] }): unknown => {
+  const lookup = (ref: YamlReference, depth: number, owner: { key: string; path: (string | number)[] }, chain: readonly string[]): unknown => {
     const names = ref.path.map((p) => scalarText(p));
     if (names.length === 0 || names.some((n) => n === undefined)) {
       problems.push({ code: 'gitlab-invalid-reference', message: '!reference takes a list of keys, such as [.setup, script].', ...owner });
+      return undefined;
+    }
+    const id = JSON.stringify(names);
+    if (chain.includes(id)) {
+      problems.push({ code: 'gitlab-reference-cycle', message: `!reference [${names.join(', ')}] refers to itself through ${chain.length} reference(s).`, ...owner });
       return undefined;
     }
     if (depth >= MAX_REFERENCE_DEPTH) {
@@ -143,18 +148,18 @@ export function resolveReferences(config: YamlMap, problems: ResolveProblem[]): 
         return undefined;
       }
     }
-    return resolve(value, depth + 1, owner, false);
+    return resolve(value, depth + 1, owner, false, [...chain, id]);
   };
 
-  const resolve = (value: unknown, depth: number, owner: { key: string; path: (string | number)[] }, memoize: boolean): unknown => {
-    if (value instanceof YamlReference) return lookup(value, depth, owner);
+  const resolve = (value: unknown, depth: number, owner: { key: string; path: (string | number)[] }, memoize: boolean, chain: readonly string[] = []): unknown => {
+    if (value instanceof YamlReference) return lookup(value, depth, owner, chain);
     if (value === null || typeof value !== 'object') return value;
     if (memoize && memo.has(value)) return memo.get(value);
     let result: unknown = value;
     if (Array.isArray(value)) {
       let copy: unknown[] | undefined;
       value.forEach((item, i) => {
-        const r = resolve(item, depth, { key: owner.key, path: [...owner.path, i] }, memoize);
+        const r = resolve(item, depth, { key: owner.key, path: [...owner.path, i] }, memoize, chain);
         if (r !== item) {
           copy ??= value.slice();
           copy[i] = r;
@@ -165,7 +170,7 @@ export function resolveReferences(config: YamlMap, problems: ResolveProblem[]): 
       let copy: YamlMap | undefined;
       for (const k of Object.keys(value)) {
         const item = value[k];
-        const r = resolve(item, depth, { key: owner.key, path: [...owner.path, k] }, memoize);
+        const r = resolve(item, depth, { key: owner.key, path: [...owner.path, k] }, memoize, chain);
         if (r !== item) {
           if (!copy) {
             copy = {};
