@@ -1,5 +1,5 @@
 /**
- * `npm run bench:nab -- --data ../shared/nab [--config '{"quietPoints":100}'] [--files] [--no-write]`
+ * `npm run bench:nab -- --data ../shared/nab [--config '{"quietMax":100}'] [--alarm 0.3,0.35] [--files] [--no-write]`
  *
  * Scores the default anomaly ensemble on the NAB corpus: the three normalised profile scores with
  * the single threshold per profile chosen over the corpus (as the published detectors did),
@@ -20,23 +20,28 @@ function merge<T>(base: T, patch: unknown): T {
   return out as T;
 }
 
-function runAll(corpus: readonly NabSeries[], config: EnsembleConfig): { scores: Float64Array[]; ms: number; stateBytes: number[] } {
+function runAll(corpus: readonly NabSeries[], config: EnsembleConfig): { scores: Float64Array[]; winners: Int8Array[]; ms: number; cpuMs: number; stateBytes: number[] } {
   const scores: Float64Array[] = [];
+  const winners: Int8Array[] = [];
   const stateBytes: number[] = [];
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   for (const s of corpus) {
     const d = new EnsembleDetector(config);
     const out = new Float64Array(s.values.length);
-    const { times, values } = s;
-    for (let i = 0; i < values.length; i++) out[i] = d.update(times[i]!, values[i]!);
+    const won = new Int8Array(s.values.length);
+    d.updateBatch(s.times, s.values, out, 0, s.values.length, undefined, won);
     scores.push(out);
+    winners.push(won);
     stateBytes.push(-1);
     (stateBytes as unknown as { d?: EnsembleDetector[] }).d ??= [];
     ((stateBytes as unknown as { d: EnsembleDetector[] }).d).push(d);
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const detectors = (stateBytes as unknown as { d: EnsembleDetector[] }).d;
-  return { scores, ms, stateBytes: detectors.map((d) => JSON.stringify(d.saveState()).length) };
+  return { scores, winners, ms, cpuMs, stateBytes: detectors.map((d) => JSON.stringify(d.saveState()).length) };
 }
 
 async function main(): Promise<void> {
@@ -48,6 +53,7 @@ async function main(): Promise<void> {
     'no-write': { type: 'boolean' },
     alarm: { type: 'string' },
     grid: { type: 'boolean' },
+    methods: { type: 'boolean' },
   });
   const root = path.resolve(String(options['data'] ?? '../shared/nab'));
   const config = options['config'] ? merge(defaultEnsembleConfig, JSON.parse(String(options['config']))) : defaultEnsembleConfig;
@@ -70,7 +76,12 @@ async function main(): Promise<void> {
   const best = nabProfiles.map((_, k) => runs.reduce((a, b) => (b.results[k]!.raw > a.results[k]!.raw ? b : a)));
   // Timing: the standard profile's configuration again, JIT warm, parsing excluded.
   const timed = runAll(corpus, { ...config, alarmLevel: best[0]!.alarmLevel });
-  const { ms, stateBytes } = timed;
+  // The machine may be shared: the best of a few passes is the figure least disturbed by others.
+  for (let r = 0; r < 4; r++) {
+    const again = runAll(corpus, { ...config, alarmLevel: best[0]!.alarmLevel });
+    if (again.cpuMs < timed.cpuMs) Object.assign(timed, { ms: again.ms, cpuMs: again.cpuMs });
+  }
+  const { ms, cpuMs, stateBytes } = timed;
   for (let f = 0; f < corpus.length; f++) for (let i = 0; i < timed.scores[f]!.length; i++) if (timed.scores[f]![i] !== best[0]!.run.scores[f]![i]) throw new Error(`not deterministic at ${corpus[f]!.name}:${i}`);
   const results = nabProfiles.map((_, k) => best[k]!.results[k]!);
   console.log('');
@@ -101,9 +112,27 @@ async function main(): Promise<void> {
       console.log(`${f.name.padEnd(60)} raw ${s.raw.toFixed(2).padStart(6)} tp ${s.tp} fp ${s.fp} fn ${s.fn}`);
     }
   }
+  if (options['methods']) {
+    // Which method carried each alarm of the standard profile, inside and outside windows.
+    const names = new EnsembleDetector(config).components.map((c) => c.method);
+    const tally = new Map<string, { inWindow: number; outside: number }>();
+    const thr = results[0]!.threshold;
+    files.forEach((f, k) => {
+      for (let i = 0; i < f.length; i++) {
+        if (!(scores[k]![i]! >= thr)) continue;
+        const inside = f.windows.some((w) => w.left <= i && i <= w.right);
+        const name = names[best[0]!.run.winners[k]![i]!] ?? '?';
+        const t = tally.get(name) ?? { inWindow: 0, outside: 0 };
+        if (inside) t.inWindow++;
+        else t.outside++;
+        tally.set(name, t);
+      }
+    });
+    for (const [name, t] of tally) console.log(`  ${name.padEnd(12)} alarms in windows ${t.inWindow}, outside ${t.outside}`);
+  }
   const meanState = stateBytes.reduce((a, b) => a + b, 0) / stateBytes.length;
   console.log('');
-  console.log(`detection: ${ms.toFixed(1)} ms for ${points} points = ${((points / ms) * 1000 / 1e6).toFixed(2)} M points/s (one core, parsing excluded; first, cold pass ${first!.ms.toFixed(1)} ms)`);
+  console.log(`detection: ${cpuMs.toFixed(1)} ms CPU (${ms.toFixed(1)} ms wall) for ${points} points = ${((points / cpuMs) * 1000 / 1e6).toFixed(2)} M points/s on one core, parsing excluded (best of 5 warm passes; the first, cold pass took ${first!.cpuMs.toFixed(1)} ms CPU)`);
   console.log(`memory per series: saved state ${(meanState / 1024).toFixed(1)} KiB JSON on average, ${(Math.max(...stateBytes) / 1024).toFixed(1)} KiB at most`);
 
   if (!options['no-write']) {

@@ -1,7 +1,9 @@
 import type { CliCommand } from './cliCommand';
+import { detectCommand } from './commands/detect';
 import { planCommand } from './commands/plan';
 
 /** Every `opsloop` command, in the order `--help` lists them. One line each. */
 export const commands: readonly CliCommand[] = [
   planCommand,
+  detectCommand,
 ];

@@ -67,6 +67,10 @@ export class ChangePointDetector implements ComponentDetector {
     return this.n < 20 ? Number.NaN : raw;
   }
 
+  updateBatch(times: Float64Array, values: Float64Array, out: Float64Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) out[i] = this.update(times[i]!, values[i]!);
+  }
+
   saveState(): DetectorState {
     return {
       kind: 'changePoint',

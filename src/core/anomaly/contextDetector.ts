@@ -100,6 +100,10 @@ export class ContextDetector implements ComponentDetector {
     }
   }
 
+  updateBatch(times: Float64Array, values: Float64Array, out: Float64Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) out[i] = this.update(times[i]!, values[i]!);
+  }
+
   saveState(): DetectorState {
     const keys: number[] = [];
     const values: number[] = [];

@@ -59,6 +59,10 @@ export class ExtremeDetector implements ComponentDetector {
     return this.n <= this.config.minPoints ? Number.NaN : raw;
   }
 
+  updateBatch(times: Float64Array, values: Float64Array, out: Float64Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) out[i] = this.update(times[i]!, values[i]!);
+  }
+
   saveState(): DetectorState {
     return { kind: 'extreme', version: 1, high: encodeNumber(this.high), low: encodeNumber(this.low), median: encodeNumber(this.median), mad: this.mad, n: this.n };
   }

@@ -78,6 +78,10 @@ export class LevelDetector implements ComponentDetector {
     return this.n < 10 ? Number.NaN : raw;
   }
 
+  updateBatch(times: Float64Array, values: Float64Array, out: Float64Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) out[i] = this.update(times[i]!, values[i]!);
+  }
+
   saveState(): DetectorState {
     return { kind: 'level', version: 1, level: encodeNumber(this.level), trend: this.trend, mad: this.mad, n: this.n, offsets: encodeArray(this.offsets), slotCount: encodeArray(this.slotCount) };
   }

@@ -1,6 +1,6 @@
 import type { DetectorState } from './state';
 import { decodeInto, decodeNumber, encodeArray, expectVersion } from './state';
-import { logUpperTail, tailToScore } from './stats';
+import { logUpperTail } from './stats';
 
 export interface LikelihoodConfig {
   /** Raw scores averaged into the short-term level that is tested (HTM uses 10). */
@@ -16,12 +16,11 @@ export const defaultLikelihoodConfig: LikelihoodConfig = { shortWindow: 20, hist
 /**
  * Anomaly likelihood, after HTM's post-processing: the recent average of a method's raw scores is
  * compared with the long-run distribution of that average, and the Gaussian tail probability of
- * the difference becomes the score (0.5 at a one-in-100,000 tail). Raw scores in any unit, on any
- * series, come out on one calibrated scale, which is what lets one threshold serve every series.
+ * the difference is the evidence (as a natural log; 0 = nothing unusual). Raw scores in any unit,
+ * on any series, come out on one calibrated scale, which is what lets one threshold serve every
+ * series. NaN raw scores (a method still warming up) give no evidence and teach nothing.
  */
 export class AnomalyLikelihood {
-  /** The last tail probability as a natural log (0 = not surprising at all). */
-  lastLogTail = 0;
   private readonly ring: Float64Array;
   private head = 0;
   private filled = 0;
@@ -34,36 +33,43 @@ export class AnomalyLikelihood {
     this.ring = new Float64Array(config.shortWindow);
   }
 
-  /** Takes a raw score (NaN: no opinion) and returns the calibrated score in [0, 1]. */
+  /** Takes a raw score and returns the log tail probability of the recent average (<= 0). */
   update(raw: number): number {
-    if (raw !== raw) {
-      this.lastLogTail = 0;
-      return 0;
-    }
-    const k = this.ring.length;
-    this.sum += raw - (this.filled === k ? this.ring[this.head]! : 0);
-    this.ring[this.head] = raw;
-    this.head = this.head + 1 === k ? 0 : this.head + 1;
-    if (this.filled < k) this.filled++;
+    if (raw !== raw) return 0;
+    const ring = this.ring;
+    const k = ring.length;
+    const head = this.head;
+    if (this.filled === k) this.sum -= ring[head]!;
+    else this.filled++;
+    ring[head] = raw;
+    this.sum += raw;
+    if (head + 1 === k) {
+      this.head = 0;
+      // Re-add the window once per turn so rounding never accumulates over millions of points.
+      let s = 0;
+      for (let i = 0; i < this.filled; i++) s += ring[i]!;
+      this.sum = s;
+    } else this.head = head + 1;
     const average = this.sum / this.filled;
 
-    let score = 0;
-    this.lastLogTail = 0;
-    if (this.n >= this.config.minHistory) {
-      const floor = 1e-6 * this.mean * this.mean + 1e-18;
-      const sd = Math.sqrt(this.variance > floor ? this.variance : floor);
-      const z = (average - this.mean) / sd;
-      if (z > 0) {
-        this.lastLogTail = logUpperTail(z);
-        score = tailToScore(this.lastLogTail);
-      }
+    let logTail = 0;
+    const mean = this.mean;
+    if (this.n >= this.config.minHistory && average > mean) {
+      const floor = 1e-6 * mean * mean + 1e-18;
+      const v = this.variance;
+      logTail = logUpperTail((average - mean) / Math.sqrt(v > floor ? v : floor));
     }
-    this.n++;
-    const rate = this.n < this.config.historyPoints ? 1 / this.n : 1 / this.config.historyPoints;
-    const d = average - this.mean;
-    this.mean += rate * d;
+    const n = ++this.n;
+    const rate = n < this.config.historyPoints ? 1 / n : 1 / this.config.historyPoints;
+    const d = average - mean;
+    this.mean = mean + rate * d;
     this.variance = (1 - rate) * (this.variance + rate * d * d);
-    return score;
+    return logTail;
+  }
+
+  /** update() over a run of raw scores; writes log tails into `out`. */
+  updateBatch(raw: Float64Array, out: Float64Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) out[i] = this.update(raw[i]!);
   }
 
   saveState(): DetectorState {

@@ -109,6 +109,10 @@ export class RarityDetector implements ComponentDetector {
     return total;
   }
 
+  updateBatch(times: Float64Array, values: Float64Array, out: Float64Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) out[i] = this.update(times[i]!, values[i]!);
+  }
+
   saveState(): DetectorState {
     return {
       kind: 'rarity',

@@ -30,6 +30,8 @@ export class SeasonalDetector implements ComponentDetector {
   /** The slot the last baseline came from, for explanations: day-of-week (0 Sunday) or -1, and the hour. */
   lastWeekday = -1;
   lastSlotStart = 0;
+  /** Whether the last baseline came from a slot with enough history (else it is series-wide). */
+  trusted = false;
   private readonly daySlots: number;
   private readonly dayMedian: Float64Array;
   private readonly dayMad: Float64Array;
@@ -41,6 +43,11 @@ export class SeasonalDetector implements ComponentDetector {
   private globalMad = 0;
   private globalMedian = Number.NaN;
   private n = 0;
+  private slotFrom = Number.POSITIVE_INFINITY;
+  private slotTo = Number.NEGATIVE_INFINITY;
+  private slot = 0;
+  private weekSlot = 0;
+  private weekday = 0;
 
   constructor(private readonly config: SeasonalConfig = defaultSeasonalConfig) {
     this.daySlots = Math.max(1, Math.round(daySeconds / config.slotSeconds));
@@ -53,14 +60,12 @@ export class SeasonalDetector implements ComponentDetector {
   }
 
   update(time: number, x: number): number {
-    const { rate, minCount, minWeekCount, slotSeconds } = this.config;
-    const dayNumber = Math.floor(time / daySeconds);
-    const secondOfDay = time - dayNumber * daySeconds;
-    const slot = Math.min(this.daySlots - 1, Math.floor(secondOfDay / slotSeconds));
-    // 1970-01-01 was a Thursday (4 with Sunday as 0).
-    const weekday = (((dayNumber + 4) % 7) + 7) % 7;
-    const weekSlot = weekday * this.daySlots + slot;
-    this.lastSlotStart = slot * slotSeconds;
+    const { rate, minCount, minWeekCount } = this.config;
+    // Consecutive points mostly share a slot: only a point past the cached slot pays for the division.
+    if (!(time >= this.slotFrom && time < this.slotTo)) this.locate(time);
+    const slot = this.slot;
+    const weekSlot = this.weekSlot;
+    const weekday = this.weekday;
 
     if (this.n === 0) this.globalMedian = x;
     let raw = Number.NaN;
@@ -75,7 +80,9 @@ export class SeasonalDetector implements ComponentDetector {
       this.baseline = median;
       this.spread = spread;
       this.lastWeekday = useWeek ? weekday : -1;
+      this.trusted = true;
     } else {
+      this.trusted = false;
       this.baseline = this.globalMedian;
       this.spread = this.globalMad;
       this.lastWeekday = -1;
@@ -87,6 +94,20 @@ export class SeasonalDetector implements ComponentDetector {
     this.globalMedian = frugalStep(this.globalMedian, x, this.globalMad, 0.01);
     this.n++;
     return raw;
+  }
+
+  private locate(time: number): void {
+    const slotSeconds = this.config.slotSeconds;
+    const dayNumber = Math.floor(time / daySeconds);
+    const secondOfDay = time - dayNumber * daySeconds;
+    const slot = Math.min(this.daySlots - 1, Math.floor(secondOfDay / slotSeconds));
+    // 1970-01-01 was a Thursday (4 with Sunday as 0).
+    this.weekday = (((dayNumber + 4) % 7) + 7) % 7;
+    this.slot = slot;
+    this.weekSlot = this.weekday * this.daySlots + slot;
+    this.lastSlotStart = slot * slotSeconds;
+    this.slotFrom = dayNumber * daySeconds + slot * slotSeconds;
+    this.slotTo = slot === this.daySlots - 1 ? (dayNumber + 1) * daySeconds : this.slotFrom + slotSeconds;
   }
 
   private learn(median: Float64Array, mad: Float64Array, count: Float64Array, k: number, x: number, rate: number): void {
@@ -105,6 +126,10 @@ export class SeasonalDetector implements ComponentDetector {
     }
     mad[k] = frugalStep(mad[k]!, Math.abs(x - m), mad[k]!, rate);
     median[k] = frugalStep(m, x, mad[k]!, rate);
+  }
+
+  updateBatch(times: Float64Array, values: Float64Array, out: Float64Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) out[i] = this.update(times[i]!, values[i]!);
   }
 
   saveState(): DetectorState {
