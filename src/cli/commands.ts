@@ -1,9 +1,11 @@
 import type { CliCommand } from './cliCommand';
 import { detectCommand } from './commands/detect';
 import { planCommand } from './commands/plan';
+import { runCommand } from './commands/run';
 
 /** Every `opsloop` command, in the order `--help` lists them. One line each. */
 export const commands: readonly CliCommand[] = [
   planCommand,
+  runCommand,
   detectCommand,
 ];

@@ -232,6 +232,7 @@ export function buildRunGraph(pipeline: Pipeline, selection: RunSelection): RunG
   let description: string;
   switch (selection.kind) {
     case 'pipeline':
+      if (fileOrder.length === 0) throw new OpsloopError('invalidInput', `${pipeline.file} has no job to run.`);
       selected = new Set(fileOrder);
       description = 'pipeline';
       break;

@@ -201,7 +201,7 @@ export function registerRunCommands(container: Container): void {
     const job = state?.jobs.find((j) => j.id === ref.jobId);
     if (!state || !job) throw new OpsloopError('notFound', `Run ${ref.runId} has no job ${ref.jobId}.`);
     if (s.handle(ref.runId) && !isRunFinished(state) && (job.status === 'running' || job.status === 'queued')) {
-      await showJobTerminal(container, ref.runId, ref.jobId, true);
+      showJobTerminal(container, ref.runId, ref.jobId, true);
       return ref;
     }
     if (!job.logFile || !existsSync(job.logFile)) {

@@ -45,7 +45,7 @@ class RunTerminal implements vscode.Pseudoterminal {
   readonly onDidClose = this.closeEmitter.event;
   private subscription: vscode.Disposable | undefined;
   private closed = false;
-  private runId: string | undefined;
+  runId: string | undefined;
   private readonly partial = new Map<string, string>();
 
   constructor(
@@ -162,8 +162,9 @@ class RunTerminal implements vscode.Pseudoterminal {
   }
 }
 
-/** Terminals shown for jobs, by `file|job` (one per job, reused across runs like a task's). */
+/** Terminals shown for jobs, by `file|job` (one per job, replaced by the job's next run). */
 const terminals = new Map<string, RunTerminal>();
+const followTerminals = new Map<string, vscode.Terminal>();
 
 function presentation(reveal: boolean): vscode.TaskPresentationOptions {
   return {
@@ -183,24 +184,32 @@ function jobTask(folder: vscode.WorkspaceFolder, definition: OpsloopTaskDefiniti
   return task;
 }
 
-/** Shows a job of a live run in its own task terminal (reusing the job's terminal). */
-export async function showJobTerminal(container: Container, runId: string, jobId: string, reveal: boolean): Promise<void> {
-  const folder = container.workspaceFolder;
+/**
+ * Shows a job of a live run in a terminal of its own. These follow a run that is already going,
+ * so they are plain extension terminals, not tasks (a task would start the job again); the job's
+ * terminal of an earlier run is replaced.
+ */
+export function showJobTerminal(container: Container, runId: string, jobId: string, reveal: boolean): void {
   const service = getRunService(container);
   const state = service.run(runId);
   const job = state?.jobs.find((j) => j.id === jobId);
-  if (!folder || !state || !job) return;
+  if (!state || !job) return;
   const key = `${state.pipeline.file}|${jobId}`;
-  terminals.get(key)?.detach();
-  const definition: OpsloopTaskDefinition = { type: taskType, file: state.pipeline.file, job: jobId };
-  const execution = new vscode.CustomExecution(async () => {
-    const terminal = new RunTerminal(service, { runId, jobId }, () => {
-      if (terminals.get(key) === terminal) terminals.delete(key);
-    });
-    terminals.set(key, terminal);
-    return terminal;
+  const existing = followTerminals.get(key);
+  const following = terminals.get(key);
+  if (existing && following && following.runId === runId) {
+    if (reveal) existing.show(true);
+    return;
+  }
+  following?.detach();
+  existing?.dispose();
+  const terminal = new RunTerminal(service, { runId, jobId }, () => {
+    if (terminals.get(key) === terminal) terminals.delete(key);
   });
-  await vscode.tasks.executeTask(jobTask(folder, definition, job.name, execution, reveal));
+  terminals.set(key, terminal);
+  const created = vscode.window.createTerminal({ name: `${job.name} · Opsloop`, pty: terminal, iconPath: new vscode.ThemeIcon('run'), isTransient: true });
+  followTerminals.set(key, created);
+  if (reveal) created.show(true);
 }
 
 /** The run selection a task definition names. */
@@ -272,6 +281,11 @@ class OpsloopTaskProvider implements vscode.TaskProvider {
 /** Registers the task provider and opens a terminal for each job a run starts (as the setting says). */
 export function registerRunTerminals(container: Container): void {
   container.track(vscode.tasks.registerTaskProvider(taskType, new OpsloopTaskProvider(container)));
+  container.track(
+    vscode.window.onDidCloseTerminal((closed) => {
+      for (const [key, terminal] of followTerminals) if (terminal === closed) followTerminals.delete(key);
+    }),
+  );
 }
 
 /** Called once the RunService exists: each started job gets its terminal (up to a cap per run). */
@@ -289,6 +303,10 @@ export function followRunsInTerminals(container: Container, service: RunService)
     const state = service.run(event.runId);
     if (!state || state.trigger === 'task') return;
     opened.set(event.runId, count + 1);
-    void showJobTerminal(container, event.runId, event.jobId, false).catch((error: unknown) => container.log.warn(`Could not open a terminal for ${event.jobId}: ${String(error)}`));
+    try {
+      showJobTerminal(container, event.runId, event.jobId, false);
+    } catch (error) {
+      container.log.warn(`Could not open a terminal for ${event.jobId}: ${String(error)}`);
+    }
   });
 }

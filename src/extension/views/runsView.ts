@@ -53,6 +53,11 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode> {
     this.changed.fire(undefined);
   }
 
+  /** The rows as plain data (for tests). */
+  snapshot(): RunsViewRow[] {
+    return runsViewSnapshot(this);
+  }
+
   private service() {
     const service = getRunService(this.container);
     if (!this.listening) {
@@ -145,39 +150,58 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode> {
   }
 }
 
-let view: vscode.TreeView<RunsNode> | undefined;
-let tree: RunsTree | undefined;
+interface RunsViewParts {
+  readonly tree: RunsTree;
+  readonly view: vscode.TreeView<RunsNode>;
+}
 
 export function registerRunsView(container: Container): void {
-  tree = new RunsTree(container);
-  view = vscode.window.createTreeView('opsloop.runs', { treeDataProvider: tree, showCollapseAll: true });
-  container.track(view);
-  container.track(vscode.workspace.onDidGrantWorkspaceTrust(() => tree?.refresh()));
+  const tree = new RunsTree(container);
+  const view = container.track(vscode.window.createTreeView('opsloop.runs', { treeDataProvider: tree, showCollapseAll: true }));
+  // Kept in the container so commands (and tests, through the extension's API) reach the same tree.
+  container.service<RunsViewParts>('runsView', () => ({ tree, view }));
+  container.track(vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()));
+}
+
+function parts(container: Container): RunsViewParts | undefined {
+  try {
+    return container.service<RunsViewParts>('runsView', () => {
+      throw new Error('the Runs view is not registered');
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Shows a run in the Runs view, expanded and selected. */
 export async function revealRunInView(container: Container, runId: string): Promise<void> {
-  if (!view || !tree) return;
-  tree.refresh();
+  const found = parts(container);
+  if (!found) return;
+  found.tree.refresh();
   try {
     await vscode.commands.executeCommand('opsloop.runs.focus');
-    await view.reveal({ kind: 'run', runId }, { expand: true, select: true, focus: false });
+    await found.view.reveal({ kind: 'run', runId }, { expand: true, select: true, focus: false });
   } catch (error) {
     container.log.warn(`Could not reveal run ${runId}: ${String(error)}`);
   }
 }
 
-/** For tests: what the Runs view shows now, as plain text (run label: job statuses). */
-export function runsViewSnapshot(container: Container): { runId: string; label: string; description: string; jobs: { name: string; description: string }[] }[] {
-  if (!tree) return [];
+export interface RunsViewRow {
+  readonly runId: string;
+  readonly label: string;
+  readonly description: string;
+  readonly jobs: readonly { readonly name: string; readonly description: string; readonly icon: string }[];
+}
+
+/** What the Runs view shows now, as plain data (tests read it through the extension's API). */
+export function runsViewSnapshot(tree: RunsTree): RunsViewRow[] {
   return tree.getChildren().flatMap((node) => {
     if (node.kind !== 'run') return [];
-    const item = tree!.getTreeItem(node);
-    const jobs = tree!.getChildren(node).map((j) => {
-      const ji = tree!.getTreeItem(j);
-      return { name: String(ji.label), description: String(ji.description ?? '') };
+    const item = tree.getTreeItem(node);
+    const jobs = tree.getChildren(node).map((j) => {
+      const ji = tree.getTreeItem(j);
+      return { name: String(ji.label), description: String(ji.description ?? ''), icon: ji.iconPath instanceof vscode.ThemeIcon ? ji.iconPath.id : '' };
     });
-    void container;
     return [{ runId: node.runId, label: String(item.label), description: String(item.description ?? ''), jobs }];
   });
 }

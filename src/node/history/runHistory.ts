@@ -2,11 +2,11 @@
  * Run history on disk (reliability item 20), in a folder the caller chooses (VS Code: the
  * extension's storage; CLI: .opsloop/runs). It survives a crash of the process writing it:
  *
- *   <folder>/index.json               summaries of the last runs, replaced atomically (temp + rename)
- *   <folder>/runs/<runId>/events.jsonl every RunEvent except output, appended one line each
- *   <folder>/runs/<runId>/owner.json   the writing process (a run whose writer died is "interrupted")
- *   <folder>/runs/<runId>/logs/*.log   the jobs' full logs (written by the runner)
- *   <folder>/deployments.jsonl         Deployment records of passed deploy jobs, appended
+ *   <folder>/index.json            summaries of the last runs, replaced atomically (temp + rename)
+ *   <folder>/<runId>/events.jsonl  every RunEvent except output, appended one line each
+ *   <folder>/<runId>/owner.json    the writing process (a run whose writer died is "interrupted")
+ *   <folder>/<runId>/logs/*.log    the jobs' full logs (written by the runner)
+ *   <folder>/deployments.jsonl     Deployment records of passed deploy jobs, appended
  *
  * The index is a cache: runs are found from their folders too, so a crash between an append
  * and the index update loses nothing. A torn last line (a crash in the middle of a write) is
@@ -164,13 +164,24 @@ export class RunHistory {
     readonly folder: string,
     private readonly options: { readonly keep?: number } = {},
   ) {
-    this.runsDir = join(folder, 'runs');
+    this.runsDir = folder;
     this.indexFile = join(folder, 'index.json');
     this.deploymentsFile = join(folder, 'deployments.jsonl');
   }
 
   get keep(): number {
     return Math.max(1, this.options.keep ?? 100);
+  }
+
+  /** The run folders (each run is a folder named by its id; files beside them are the index and such). */
+  private runDirs(): string[] {
+    try {
+      return readdirSync(this.runsDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && runIdPattern.test(d.name))
+        .map((d) => d.name);
+    } catch {
+      return [];
+    }
   }
 
   /** Starts recording a run. */
@@ -222,12 +233,7 @@ export class RunHistory {
   /** Summaries of the kept runs, newest first: the index, completed by the runs' folders. */
   list(): RunSummary[] {
     const byId = new Map(this.readIndex().map((r) => [r.runId, r]));
-    let dirs: string[] = [];
-    try {
-      dirs = readdirSync(this.runsDir).filter((d) => runIdPattern.test(d));
-    } catch {
-      dirs = [];
-    }
+    const dirs = this.runDirs();
     const result: RunSummary[] = [];
     for (const runId of dirs) {
       const indexed = byId.get(runId);
@@ -244,12 +250,7 @@ export class RunHistory {
 
   /** Removes runs beyond the newest `keep` (never one still being written). */
   prune(): void {
-    let dirs: string[];
-    try {
-      dirs = readdirSync(this.runsDir).filter((d) => runIdPattern.test(d));
-    } catch {
-      return;
-    }
+    const dirs = this.runDirs();
     if (dirs.length <= this.keep) return;
     const index = this.readIndex();
     const times = new Map(index.map((r) => [r.runId, r.queuedTime]));

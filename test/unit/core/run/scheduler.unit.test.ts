@@ -441,6 +441,10 @@ describe('run graph: selection', () => {
     assert.throws(() => names({ kind: 'stage', stage: 'qa' }), /Stages: build, test, deploy/);
   });
 
+  it('refuses a pipeline with nothing to run', () => {
+    assert.throws(() => buildRunGraph(makePipeline([{ name: 'x', when: 'never' }]), { kind: 'pipeline' }), /has no job to run/);
+  });
+
   it('reports a needs cycle instead of hanging', () => {
     const cyclic = makePipeline([{ name: 'a', needs: ['c'] }, { name: 'b', needs: ['a'] }, { name: 'c', needs: ['b'] }, { name: 'd', needs: [] }]);
     assert.throws(() => buildRunGraph(cyclic, { kind: 'pipeline' }), /cycle.*a, b, c/);
