@@ -12,6 +12,7 @@
  * follow RFC 4180 (doubled quotes, separators and line breaks inside quotes).
  */
 import { hasLabel, setLabel } from './labels';
+import { LineSplitter } from './lineSplitter';
 import { type ParseIssue, seriesLabel } from './openMetrics';
 import { type Series } from './series';
 import { SeriesBuilder } from './seriesBuilder';
@@ -45,9 +46,12 @@ interface Entry {
 }
 
 export class CsvSeriesParser {
-  private carry = '';
+  private readonly lines = new LineSplitter(
+    (text, start, end) => this.physicalLine(text.slice(start, end)),
+    undefined,
+    () => this.issue('the line is too long; it was skipped'),
+  );
   private pending = '';
-  private lineNo = 0;
   private header: string[] | undefined;
   private timeIndex = -1;
   private valueIndex = -1;
@@ -65,27 +69,11 @@ export class CsvSeriesParser {
   }
 
   push(chunk: string): void {
-    const data = this.carry.length > 0 ? this.carry + chunk : chunk;
-    let start = 0;
-    for (;;) {
-      const nl = data.indexOf('\n', start);
-      if (nl < 0) break;
-      let end = nl;
-      if (end > start && data.charCodeAt(end - 1) === 13) end--;
-      this.lineNo++;
-      this.physicalLine(data.slice(start, end));
-      start = nl + 1;
-    }
-    this.carry = start < data.length ? data.slice(start) : '';
+    this.lines.push(chunk);
   }
 
   end(): CsvResult {
-    if (this.carry.length > 0) {
-      const rest = this.carry.endsWith('\r') ? this.carry.slice(0, -1) : this.carry;
-      this.carry = '';
-      this.lineNo++;
-      this.physicalLine(rest);
-    }
+    this.lines.end();
     if (this.pending.length > 0) {
       this.issue('a quoted field is not closed at the end of the file');
       this.pending = '';
@@ -105,7 +93,7 @@ export class CsvSeriesParser {
 
   private issue(message: string): void {
     this.issueCount++;
-    if (this.issues.length < (this.options.maxIssues ?? 100)) this.issues.push({ line: this.lineNo, message });
+    if (this.issues.length < (this.options.maxIssues ?? 100)) this.issues.push({ line: this.lines.lineNo, message });
   }
 
   /** Joins physical lines while a quoted field is open, then handles one record. */

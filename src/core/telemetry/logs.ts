@@ -7,6 +7,7 @@
  * that crashed mid-line) is skipped and reported, never fatal.
  */
 import { setLabel } from './labels';
+import { LineSplitter } from './lineSplitter';
 import { type ParseIssue } from './openMetrics';
 import { type Series } from './series';
 import { SeriesBuilder } from './seriesBuilder';
@@ -67,8 +68,12 @@ const levelAliases: Readonly<Record<string, string>> = {
 };
 
 export class JsonLinesParser {
-  private carry = '';
-  private lineNo = 0;
+  private readonly lines = new LineSplitter(
+    (text, start, end) => this.line(text.slice(start, end), this.ending),
+    undefined,
+    () => this.issue('the line is too long; it was skipped'),
+  );
+  private ending = false;
   private readonly records: LogRecord[] = [];
   private readonly issues: ParseIssue[] = [];
   private issueCount = 0;
@@ -77,30 +82,19 @@ export class JsonLinesParser {
   constructor(private readonly options: JsonLinesOptions = {}) {}
 
   push(chunk: string): void {
-    const data = this.carry.length > 0 ? this.carry + chunk : chunk;
-    let start = 0;
-    for (;;) {
-      const nl = data.indexOf('\n', start);
-      if (nl < 0) break;
-      this.lineNo++;
-      this.line(data.slice(start, nl), false);
-      start = nl + 1;
-    }
-    this.carry = start < data.length ? data.slice(start) : '';
+    this.lines.push(chunk);
   }
 
   end(): JsonLinesResult {
-    if (this.carry.length > 0) {
-      this.lineNo++;
-      this.line(this.carry, true);
-      this.carry = '';
-    }
-    return { records: this.records, lines: this.lineNo, issues: this.issues, issueCount: this.issueCount, tornLastLine: this.torn };
+    // The line handed out now had no line break after it: if it is not JSON, it was cut off.
+    this.ending = true;
+    this.lines.end();
+    return { records: this.records, lines: this.lines.lineNo, issues: this.issues, issueCount: this.issueCount, tornLastLine: this.torn };
   }
 
   private issue(message: string): void {
     this.issueCount++;
-    if (this.issues.length < (this.options.maxIssues ?? 100)) this.issues.push({ line: this.lineNo, message });
+    if (this.issues.length < (this.options.maxIssues ?? 100)) this.issues.push({ line: this.lines.lineNo, message });
   }
 
   private line(raw: string, last: boolean): void {

@@ -8,6 +8,7 @@
  * line and two number conversions.
  */
 import { hasLabel, setLabel } from './labels';
+import { LineSplitter } from './lineSplitter';
 import { SeriesBuilder } from './seriesBuilder';
 import { type Series } from './series';
 import { describeNormalizeReport, normalizeSeries } from './seriesOps';
@@ -26,6 +27,8 @@ export interface OpenMetricsOptions {
   /** Time for samples that carry none (e.g. a scraped /metrics page); without it they are issues. */
   readonly defaultTime?: number;
   readonly maxIssues?: number;
+  /** Longer lines are skipped and reported (default 16 MB). */
+  readonly maxLineLength?: number;
 }
 
 export interface OpenMetricsResult {
@@ -49,8 +52,7 @@ interface Entry {
 }
 
 export class OpenMetricsParser {
-  private carry = '';
-  private lineNo = 0;
+  private readonly lines: LineSplitter;
   private readonly entries = new Map<string, Entry | null>();
   private readonly order: Entry[] = [];
   private readonly types: Record<string, string> = {};
@@ -66,30 +68,19 @@ export class OpenMetricsParser {
   constructor(private readonly options: OpenMetricsOptions = {}) {
     this.scale = options.timestampUnit === 'milliseconds' ? 0.001 : 1;
     this.maxIssues = options.maxIssues ?? 100;
+    this.lines = new LineSplitter(
+      (text, start, end) => this.line(text, start, end),
+      options.maxLineLength,
+      () => this.issue('the line is too long; it was skipped'),
+    );
   }
 
   push(chunk: string): void {
-    const data = this.carry.length > 0 ? this.carry + chunk : chunk;
-    let start = 0;
-    for (;;) {
-      const nl = data.indexOf('\n', start);
-      if (nl < 0) break;
-      let end = nl;
-      if (end > start && data.charCodeAt(end - 1) === 13) end--;
-      this.lineNo++;
-      this.line(data, start, end);
-      start = nl + 1;
-    }
-    this.carry = start < data.length ? data.slice(start) : '';
+    this.lines.push(chunk);
   }
 
   end(): OpenMetricsResult {
-    if (this.carry.length > 0) {
-      const rest = this.carry.endsWith('\r') ? this.carry.slice(0, -1) : this.carry;
-      this.carry = '';
-      this.lineNo++;
-      this.line(rest, 0, rest.length);
-    }
+    this.lines.end();
     const series: Series[] = [];
     const warnings: string[] = [];
     for (const e of this.order) {
@@ -103,7 +94,7 @@ export class OpenMetricsParser {
 
   private issue(message: string): void {
     this.issueCount++;
-    if (this.issues.length < this.maxIssues) this.issues.push({ line: this.lineNo, message });
+    if (this.issues.length < this.maxIssues) this.issues.push({ line: this.lines.lineNo, message });
   }
 
   private line(data: string, start: number, end: number): void {

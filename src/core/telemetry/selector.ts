@@ -155,3 +155,10 @@ export function isPlainSelector(text: string): boolean {
     return false;
   }
 }
+
+/** The selector as PromQL text, with `extra` matchers added (values quoted and escaped). */
+export function formatSelector(selector: Pick<Selector, 'metric' | 'matchers'>, extra: readonly LabelMatcher[] = []): string {
+  const all = [...selector.matchers, ...extra];
+  const body = all.map((m) => `${m.name}${m.op}${JSON.stringify(m.value)}`).join(',');
+  return `${selector.metric ?? ''}${all.length > 0 || selector.metric === undefined ? `{${body}}` : ''}`;
+}

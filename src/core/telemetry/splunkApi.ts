@@ -12,6 +12,7 @@
  */
 import { OpsloopError } from '../errors';
 import { setLabel } from './labels';
+import { LineSplitter } from './lineSplitter';
 import type { DataGap, Series, SeriesResult } from './series';
 import { normalizeSeries } from './seriesOps';
 import { epochToSeconds } from './logs';
@@ -38,8 +39,13 @@ export interface SplunkDecoded {
 type Row = Record<string, unknown>;
 
 export class SplunkExportDecoder {
-  private carry = '';
-  private lineNo = 0;
+  private readonly lines = new LineSplitter(
+    (text, start, end) => this.line(text.slice(start, end)),
+    undefined,
+    () => {
+      throw new OpsloopError('server', `Splunk's export stream has a line longer than 16 MB (line ${this.lines.lineNo}).`);
+    },
+  );
   private readonly finalRows = new Map<number, Row>();
   private readonly previewRows = new Map<number, Row>();
   private finalAppended = 0;
@@ -49,25 +55,12 @@ export class SplunkExportDecoder {
   constructor(private readonly options: SplunkDecodeOptions = {}) {}
 
   push(chunk: string): void {
-    const data = this.carry.length > 0 ? this.carry + chunk : chunk;
-    let start = 0;
-    for (;;) {
-      const nl = data.indexOf('\n', start);
-      if (nl < 0) break;
-      this.lineNo++;
-      this.line(data.slice(start, nl));
-      start = nl + 1;
-    }
-    this.carry = start < data.length ? data.slice(start) : '';
+    this.lines.push(chunk);
   }
 
   /** Ends the stream; throws when Splunk reported an error or the body was not its JSON. */
   end(): SplunkDecoded {
-    if (this.carry.trim() !== '') {
-      this.lineNo++;
-      this.line(this.carry);
-    }
-    this.carry = '';
+    this.lines.end();
     const errors = this.messages.filter((m) => m.type === 'ERROR' || m.type === 'FATAL');
     if (errors.length > 0) {
       const text = errors.map((m) => m.text).join(' ');
@@ -99,9 +92,9 @@ export class SplunkExportDecoder {
     try {
       o = JSON.parse(text);
     } catch {
-      throw new OpsloopError('server', `Splunk's export stream has a line that is not JSON (line ${this.lineNo}).`);
+      throw new OpsloopError('server', `Splunk's export stream has a line that is not JSON (line ${this.lines.lineNo}).`);
     }
-    if (!o || typeof o !== 'object' || Array.isArray(o)) throw new OpsloopError('server', `Splunk's export stream has a line that is not a JSON object (line ${this.lineNo}).`);
+    if (!o || typeof o !== 'object' || Array.isArray(o)) throw new OpsloopError('server', `Splunk's export stream has a line that is not a JSON object (line ${this.lines.lineNo}).`);
     const obj = o as { preview?: unknown; offset?: unknown; result?: unknown; results?: unknown; messages?: unknown; lastrow?: unknown };
     if (Array.isArray(obj.messages)) {
       for (const m of obj.messages as { type?: unknown; text?: unknown }[]) {

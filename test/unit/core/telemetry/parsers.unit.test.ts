@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseCsvSeries, CsvSeriesParser, splitCsvLine } from '../../../../src/core/telemetry/csv';
 import { fieldSeries, logRateSeries, parseJsonLines, JsonLinesParser } from '../../../../src/core/telemetry/logs';
+import { LineSplitter } from '../../../../src/core/telemetry/lineSplitter';
 import { OpenMetricsParser, parseOpenMetrics } from '../../../../src/core/telemetry/openMetrics';
 
 /** Feeds text to a streaming parser in pieces cut at the given fractions. */
@@ -17,6 +18,36 @@ function feed(parser: { push(s: string): void }, text: string, cuts: number[]): 
 
 const labelValue = fc.string({ maxLength: 12 }).filter((s) => !s.includes('\u0000'));
 const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+describe('line splitting of streamed text', () => {
+  it('gives the same lines however the text is cut, strips \\r, and skips an overlong line', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'bb', '\n', '\r\n', 'ccc'), { maxLength: 40 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 5 }), (parts, cuts) => {
+        const text = parts.join('');
+        const got: string[] = [];
+        const splitter = new LineSplitter((t, s, e) => got.push(t.slice(s, e)));
+        feed(splitter, text, cuts);
+        splitter.end();
+        const want = text.split('\n').map((l) => l.replace(/\r$/, ''));
+        if (want[want.length - 1] === '') want.pop();
+        assert.deepEqual(got, want);
+        assert.equal(splitter.lineNo, want.length);
+      }),
+    );
+    const got: string[] = [];
+    const overlong: number[] = [];
+    const splitter = new LineSplitter((t, s, e) => got.push(t.slice(s, e)), 100, (n) => overlong.push(n));
+    splitter.push('first\n');
+    const started = Date.now();
+    for (let i = 0; i < 2000; i++) splitter.push('x'.repeat(64 * 1024));
+    splitter.push('tail of the long one\nthird\n');
+    splitter.end();
+    assert.deepEqual(got, ['first', 'third']);
+    assert.deepEqual(overlong, [2]);
+    assert.equal(splitter.lineNo, 3);
+    assert.ok(Date.now() - started < 2000, '128 MB without a line break is not quadratic');
+  });
+});
 
 describe('OpenMetrics parser', () => {
   it('reads samples with labels, timestamps, NaN and ±Inf, types, exemplars and # EOF', () => {
