@@ -1,0 +1,57 @@
+/**
+ * Splunk: POST /services/search/jobs/export with `output_mode=json`, read as a stream of JSON
+ * lines while it arrives (no job to create, poll and delete). A `timechart` search becomes one
+ * series per column; with `by <field>`, the field is the series' label.
+ *
+ * The export runs a read-only search, so a failed attempt is retried like a GET (the search
+ * runs again; nothing is written). Authentication: `Authorization: Bearer <token>` for Splunk
+ * authentication tokens (default) or `Splunk <session key>` with `auth: splunk`.
+ */
+import type { HttpSourceConfig } from '../../core/config/opsloopConfig';
+import { OpsloopError } from '../../core/errors';
+import type { SeriesResult } from '../../core/telemetry/series';
+import { normalizeResult } from '../../core/telemetry/seriesOps';
+import { SplunkExportDecoder, splunkErrorMessage, timechartSplitField } from '../../core/telemetry/splunkApi';
+import { buildInfoDeployments } from './buildInfoDeployments';
+import { HttpSourceBase } from './httpSourceBase';
+import type { DeploymentRequest, DeploymentResult, SourceDeps, TelemetrySource, TimeRange } from './telemetrySource';
+
+export class SplunkSource extends HttpSourceBase implements TelemetrySource {
+  readonly kind = 'splunk' as const;
+
+  constructor(config: HttpSourceConfig, deps: SourceDeps) {
+    super(config, deps);
+  }
+
+  async query(q: string, range: TimeRange, signal?: AbortSignal): Promise<SeriesResult> {
+    if (!(range.end >= range.start)) throw new OpsloopError('invalidInput', 'The end of the range is before its start.');
+    const { token } = await this.requireCredentials();
+    const scheme = this.config.auth === 'splunk' ? 'Splunk' : 'Bearer';
+    const search = /^\s*(search\b|\|)/.test(q) ? q.trim() : `search ${q.trim()}`;
+    const splitBy = timechartSplitField(search);
+    let decoder: SplunkExportDecoder | undefined;
+    await this.deps.http.request({
+      what: `${this.what} search export`,
+      url: this.endpoint('/services/search/jobs/export'),
+      method: 'POST',
+      idempotent: true,
+      form: { search, output_mode: 'json', earliest_time: range.start, latest_time: range.end },
+      credentials: { origin: this.origin, headers: { Authorization: `${scheme} ${token}` } },
+      ...(this.config.headers ? { headers: this.config.headers } : {}),
+      errorMessage: splunkErrorMessage,
+      stream: () => {
+        const d = new SplunkExportDecoder(splitBy !== undefined ? { splitBy, name: this.name } : {});
+        decoder = d;
+        return (chunk) => d.push(chunk);
+      },
+      ...(signal ? { signal } : {}),
+      ...this.limits(),
+    });
+    if (!decoder) throw new OpsloopError('server', `${this.what}: the export ended without a body.`);
+    return normalizeResult(decoder.end().result);
+  }
+
+  deployments(request: DeploymentRequest, range: TimeRange, signal?: AbortSignal): Promise<DeploymentResult> {
+    return buildInfoDeployments(this, this.config, request, range, signal);
+  }
+}
