@@ -100,11 +100,11 @@ export function validatePipeline(pipeline: Pipeline): Diagnostic[] {
   }
 
   for (const component of needsCycles(pipeline.jobs, byReference)) {
-    for (const job of component) {
-      const path = cycleThrough(job, new Set(component), byReference);
-      const text = path.length === 1 ? `Job '${job.name}' needs itself.` : `Needs form a cycle: ${[...path, job].map((j) => j.name).join(' → ')}.`;
-      at(job, 'error', ValidationCode.needsCycle, text);
-    }
+    const members = new Set(component);
+    // A path from each job of a small loop; one shared path for a big one (a search per job would be quadratic).
+    const describe = (path: Job[]): string => (path.length === 1 ? `Job '${path[0]!.name}' needs itself.` : `Needs form a cycle: ${cycleText([...path, path[0]!])}.`);
+    const shared = component.length > maxCyclePaths ? describe(cycleThrough(component[0]!, members, byReference)) : undefined;
+    for (const job of component) at(job, 'error', ValidationCode.needsCycle, shared ?? describe(cycleThrough(job, members, byReference)));
   }
   return out;
 }
@@ -181,6 +181,14 @@ function needsCycles(jobs: readonly Job[], byReference: Map<string, Job[]>): Job
     }
   }
   return cycles;
+}
+
+const maxCyclePaths = 50;
+
+function cycleText(path: readonly Job[]): string {
+  const names = path.map((j) => j.name);
+  if (names.length <= 12) return names.join(' → ');
+  return `${names.slice(0, 6).join(' → ')} → … (${names.length - 9} more) … → ${names.slice(-3).join(' → ')}`;
 }
 
 /** A shortest path of needs from `start` back to itself inside one strongly connected component. */

@@ -258,12 +258,12 @@ function stepsOf(ctx: Ctx, list: RNode | undefined, key: string, jobNode: RMap |
   }
   const steps: Step[] = [];
   for (const node of listItems(ctx, list, 'steps')) {
+    checkKeys(ctx.diagnostics, node, [...stepKinds, ...stepCommonKeys], `a step of job '${key}'`);
     const kind = stepKinds.find((k) => get(node, k) !== undefined);
     if (!kind) {
       ctx.diagnostics.push(diagnosticAt('error', 'azure-step', `A step of job '${key}' needs one of ${stepKinds.slice(0, 4).join(', ')}, task or checkout.`, range(node.at)));
       continue;
     }
-    checkKeys(ctx.diagnostics, node, [...stepKinds, ...stepCommonKeys], `a step of job '${key}'`);
     if (text(get(node, 'enabled'))?.toLowerCase() === 'false') continue;
     const value = text(get(node, kind)) ?? '';
     const display = text(get(node, 'displayName'));
@@ -328,7 +328,9 @@ function assemble(ctx: Ctx, drafts: StageDraft[], explicitStages: boolean): { st
       }
       seen.set(j.key, first ?? j.at);
     }
-    const upstream = (deps.get(stage) ?? []).flatMap((s) => [...new Set(s.jobs.map((j) => definitionOf(s, j.key)))]);
+    // Only stages placed before this one: a dependency loop is reported once, not again as needs.
+    const placed = order.slice(0, order.indexOf(stage));
+    const upstream = (deps.get(stage) ?? []).filter((s) => placed.includes(s)).flatMap((s) => [...new Set(s.jobs.map((j) => definitionOf(s, j.key)))]);
     const stageJobIds: string[] = [];
     for (const j of stage.jobs) {
       const needs: Need[] = [];
@@ -372,9 +374,17 @@ function topologicalOrder(drafts: StageDraft[], deps: Map<StageDraft, StageDraft
       remaining.delete(ready);
       continue;
     }
-    const cycle = drafts.filter((d) => remaining.has(d));
+    const stuck = drafts.filter((d) => remaining.has(d));
+    // Walk dependencies inside what is left until a stage repeats: that part is the loop.
+    const path: StageDraft[] = [];
+    let at: StageDraft | undefined = stuck[0];
+    while (at && !path.includes(at)) {
+      path.push(at);
+      at = (deps.get(at) ?? []).find((x) => remaining.has(x));
+    }
+    const cycle = at ? [...path.slice(path.indexOf(at)), at] : stuck;
     onCycle(cycle);
-    order.push(...cycle);
+    order.push(...stuck);
     break;
   }
   return order;

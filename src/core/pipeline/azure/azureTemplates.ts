@@ -61,6 +61,8 @@ const maxTemplates = 100;
 const maxTemplateDepth = 100;
 const maxNodes = 300_000;
 const maxEachItems = 1_000;
+/** Nesting of values across all templates (each file is bounded by the loader; a chain of them is not). */
+const maxResolveDepth = 400;
 
 interface Scope {
   readonly file: string;
@@ -78,6 +80,7 @@ export class TemplateResolver {
   private readonly warnedFiles = new Set<string>();
   readonly templateFiles = new Set<string>();
   private stopped = false;
+  private depth = 0;
 
   constructor(
     private readonly diagnostics: Diagnostic[],
@@ -130,6 +133,20 @@ export class TemplateResolver {
   resolve(node: YamlNode, scope: Scope, parentKey: string | undefined): Resolved {
     const at: Origin = { doc: node.doc, file: node.file, path: node.path };
     if (!this.count(at)) return undefined;
+    if (this.depth >= maxResolveDepth) {
+      if (!this.stopped) this.error('azure-too-deep', `Templates nest values more than ${maxResolveDepth} levels deep; the rest is not read.`, at);
+      this.stopped = true;
+      return undefined;
+    }
+    this.depth++;
+    try {
+      return this.resolveValue(node, at, scope, parentKey);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private resolveValue(node: YamlNode, at: Origin, scope: Scope, parentKey: string | undefined): Resolved {
     const v = node.value;
     if (typeof v === 'string') return this.scalarString(v, at, scope);
     if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return { kind: 'scalar', value: v ?? null, at };

@@ -439,7 +439,10 @@ function matrixInstances(ctx: Ctx, key: string, strategy: YamlNode): Instance[] 
       ctx.diagnostics.push(diagnosticAt('error', 'github-matrix', `Matrix ${name} of job '${key}' must be a list of mappings.`, rangeOfNode(child(matrixNode, name))));
       return [];
     }
-    return v as Record<string, unknown>[];
+    if (v.length > maxMatrixJobs * 4) {
+      ctx.diagnostics.push(diagnosticAt('error', 'matrix-too-large', `Matrix ${name} of job '${key}' has ${v.length} entries; only the first ${maxMatrixJobs * 4} are read.`, rangeOfNode(child(matrixNode, name))));
+    }
+    return (v as Record<string, unknown>[]).slice(0, maxMatrixJobs * 4);
   };
   const include = listOf('include');
   const exclude = listOf('exclude');

@@ -139,7 +139,7 @@ class Parser {
     let args: GroovyArg[] = [];
     if (this.isPunct('(') && !this.token.newlineBefore) {
       this.next();
-      args = this.argList(')', depth);
+      args = this.argList(')', depth + 1);
     } else if (!this.token.newlineBefore && !this.isPunct('{') && !this.isPunct('}') && !this.isPunct(';') && this.token.kind !== 'eof') {
       args = this.commandArgs(depth);
     }
@@ -197,6 +197,11 @@ class Parser {
   }
 
   private argList(close: string, depth: number): GroovyArg[] {
+    if (depth >= maxDepth) {
+      this.problem(`Brackets are nested more than ${maxDepth} deep; the inner part is not analysed.`, this.token);
+      this.skipPast(close);
+      return [];
+    }
     const args: GroovyArg[] = [];
     for (;;) {
       if (this.isPunct(close)) {
@@ -263,7 +268,7 @@ class Parser {
       const name = this.dottedName();
       if (this.isPunct('(') && !this.token.newlineBefore) {
         this.next();
-        const args = this.argList(')', depth);
+        const args = this.argList(')', depth + 1);
         return { kind: 'call', name, args };
       }
       return { kind: 'ident', text: name };
@@ -275,7 +280,7 @@ class Parser {
         this.next();
         return { kind: 'list', items: [] };
       }
-      return { kind: 'list', items: this.argList(']', depth) };
+      return { kind: 'list', items: this.argList(']', depth + 1) };
     }
     if (this.isPunct('{')) {
       const open = this.next();
@@ -317,6 +322,26 @@ class Parser {
     return previous !== undefined && previous.kind === 'punct' && ['+', '-', '*', '&&', '||', '?', ':', '.', '=', '==', '!=', '(', '[', ','].includes(previous.text);
   }
 
+  /** Skips to the `close` bracket that ends the current list (consumed), over nested brackets of any kind. */
+  private skipPast(close: string): void {
+    let nesting = 0;
+    for (;;) {
+      const t = this.token;
+      if (t.kind === 'eof') return;
+      if (t.kind === 'punct') {
+        if (t.text === '(' || t.text === '[' || t.text === '{') nesting++;
+        else if (t.text === ')' || t.text === ']' || t.text === '}') {
+          if (nesting === 0) {
+            if (t.text === close) this.next();
+            return;
+          }
+          nesting--;
+        }
+      }
+      this.next();
+    }
+  }
+
   /** After an opening `{`: skips to its matching `}` (consumed) and returns the offset of that `}`. */
   private skipBalanced(): number {
     let nesting = 1;
@@ -353,6 +378,15 @@ export function valueText(value: GroovyValue): string {
   }
 }
 
+/** An argument as source-like text: strings inside calls and lists keep their quotes. */
 function argText(arg: GroovyArg): string {
-  return arg.name !== undefined ? `${arg.name}: ${valueText(arg.value)}` : valueText(arg.value);
+  const v = arg.value;
+  const text = v.kind === 'string' ? quoted(v.text, v.quote) : valueText(v);
+  return arg.name !== undefined ? `${arg.name}: ${text}` : text;
+}
+
+function quoted(text: string, quote: string): string {
+  if (quote === '/' || quote === '$/') return `/${text}/`;
+  const q = quote[0] === '"' ? '"' : "'";
+  return `${q}${text.replace(/\\/g, '\\\\').replace(q === '"' ? /"/g : /'/g, `\\${q}`)}${q}`;
 }

@@ -217,11 +217,16 @@ function expandMatrix(ctx: Context, matrix: Statement, name: string, planStage: 
     ctx.diagnostics.push(diagnosticAt('error', 'jenkins-matrix', `The matrix in '${name}' has no axes.`, statementRange(ctx.file, matrix)));
     return [];
   }
+  const maxCells = 256;
+  const size = axes.reduce((n, a) => n * Math.max(1, a.values.length), 1);
+  if (size > maxCells * 4) {
+    ctx.diagnostics.push(diagnosticAt('error', 'matrix-too-large', `The matrix in '${name}' has ${size} cells; Opsloop shows at most ${maxCells}.`, statementRange(ctx.file, matrix)));
+    return [];
+  }
   let cells: Record<string, string>[] = [{}];
   for (const axis of axes) cells = cells.flatMap((cell) => axis.values.map((v) => ({ ...cell, [axis.name]: v })));
   const excludes = (block.find((d) => d.name === 'excludes')?.block ?? []).filter((d) => d.name === 'exclude');
   cells = cells.filter((cell) => !excludes.some((ex) => excludeMatches(ex, cell)));
-  const maxCells = 256;
   if (cells.length > maxCells) {
     ctx.diagnostics.push(diagnosticAt('error', 'matrix-too-large', `The matrix in '${name}' has ${cells.length} cells, more than ${maxCells}; only the first ${maxCells} are shown.`, statementRange(ctx.file, matrix)));
     cells = cells.slice(0, maxCells);
