@@ -9,6 +9,7 @@
 // npm registry). Both are installed into .vscode-test/gitlab-ci-local (git-ignored).
 //
 //   npm run compare:gitlab [-- --fixture 32-parallel-matrix] [-- --verbose]
+//   node scripts/compareGitlabCiLocal.mjs --print-tool    (install only; prints the paths as JSON)
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -345,7 +346,9 @@ async function main() {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((e) => {
+  // `--print-tool`: install if needed, then print {nodeBin, cli, nodeVersion, version} (bench/plan.ts uses it)
+  const run = args.includes('--print-tool') ? async () => console.log(JSON.stringify({ ...ensureGitlabCiLocal(), version: GITLAB_CI_LOCAL_VERSION })) : main;
+  run().catch((e) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(2);
   });

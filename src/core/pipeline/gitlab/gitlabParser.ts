@@ -5,7 +5,7 @@ import { gitlabPredefinedVariables, refName, refSlug, type GitlabContext, type G
 import { resolveIncludes, type GitlabFile } from './includes';
 import { globalKeywords, resolveExtends, resolveReferences, type ResolveProblem } from './resolve';
 import { changesMatch, isWhen, matchOnlyExcept, matchRules, whenValues, type Path, type RuleEnvironment, type RuleProblem } from './rules';
-import { expandServer, layerVariables, plainVariables, readVariables, resolveVariables, type GitlabVariable, type VariableMap, type VariableProblem } from './variables';
+import { expandServer, layered, layerVariables, plainVariables, rawVariables, readVariables, variableResolver, type GitlabVariable, type VariableMap, type VariableProblem } from './variables';
 import { describeValue, flatten, get, has, isMap, scalarText, type YamlMap } from './yamlData';
 
 /**
@@ -38,6 +38,8 @@ export interface GitlabPipeline extends Pipeline {
   readonly created: boolean;
   /** Files read, root first (includes after it). */
   readonly includedFiles: readonly string[];
+  /** The predefined variables rules were evaluated with (CI_COMMIT_BRANCH, CI_PIPELINE_SOURCE...). */
+  readonly predefinedVariables: Readonly<Record<string, string>>;
 }
 
 const defaultStages = ['build', 'test', 'deploy'];
@@ -49,6 +51,8 @@ export const gitlabJobKeywords: readonly string[] = [
   'needs', 'only', 'pages', 'parallel', 'publish', 'release', 'resource_group', 'retry', 'rules', 'run', 'script', 'secrets',
   'services', 'stage', 'start_in', 'tags', 'timeout', 'trigger', 'type', 'variables', 'when',
 ];
+
+const jobKeywordSet = new Set(gitlabJobKeywords);
 
 /** Keywords `default:` may set; a job gets each one it does not set itself (unless `inherit:default` says otherwise). */
 export const gitlabDefaultKeywords: readonly string[] = [
@@ -135,6 +139,8 @@ class Locator {
   }
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 function diag(severity: Severity, code: string, message: string, range: SourceRange): Diagnostic {
   return { severity, code, message, file: range.file, line: range.startLine, column: range.startColumn, endLine: range.endLine, endColumn: range.endColumn };
 }
@@ -145,6 +151,7 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
   const diagnostics: Diagnostic[] = [];
   const predefined = gitlabPredefinedVariables(context);
   const contextVars = plainVariables(context.variables);
+  const predefinedVars = plainVariables(predefined);
   const ref = refName(context);
   const baseLookup = (name: string): string | undefined => context.variables?.[name] ?? predefined[name];
   const environment = (lookup: (name: string) => string | undefined): RuleEnvironment => ({
@@ -170,6 +177,7 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
     diagnostics,
     created: false,
     includedFiles: included.files.map((f) => f.file),
+    predefinedVariables: predefined,
   });
   if (!included.config) return empty(input.file);
 
@@ -244,6 +252,7 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
 
   // jobs
   const drafts: Draft[] = [];
+  let allInheritAll = true;
   for (const key of Object.keys(config)) {
     if (globalKeywords.has(key) || key.startsWith('.')) continue;
     const job = get(config, key);
@@ -280,10 +289,12 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
     name: pipelineName,
     stages: stageModels,
     jobs,
-    variables: resolveVariables(layerVariables(plainVariables(predefined), globalVars, contextVars)),
+    // What every job sees of the global variables (a job with inherit:variables sees less: its own job.variables say it).
+    variables: rawVariables(allInheritAll ? globalVars : new Map(), contextVars),
     diagnostics,
     created,
     includedFiles: included.files.map((f) => f.file),
+    predefinedVariables: predefined,
   };
 
   // -------------------------------------------------------------------------------------------
@@ -294,7 +305,7 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
 
   function buildJob(name: string, raw: YamlMap): Draft[] {
     for (const key of Object.keys(raw)) {
-      if (!gitlabJobKeywords.includes(key)) {
+      if (!jobKeywordSet.has(key)) {
         diagnostics.push(diag('warning', 'unknown-key', `Unknown key '${key}' in job '${name}'${suggest(key)}.`, keyAt(name, [key])));
       }
     }
@@ -361,23 +372,18 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
     const timeoutSeconds = readDuration(name, job, 'timeout');
     const tags = readStringList(name, job, 'tags');
     const artifacts = readArtifacts(job);
+    const source = locator.definition(name);
 
     let problemsReported = false;
     return expandParallel(name, job).map((instance) => {
-      const predefinedJob: Record<string, string> = {
-        ...predefined,
-        CI_JOB_NAME: instance.name,
-        CI_JOB_NAME_SLUG: refSlug(instance.name),
-        CI_JOB_STAGE: stage,
-      };
-      if (instance.nodeIndex !== undefined) {
-        predefinedJob.CI_NODE_INDEX = String(instance.nodeIndex);
-        predefinedJob.CI_NODE_TOTAL = String(instance.nodeTotal);
-      }
-      const matrixVars = plainVariables(instance.matrix ?? undefined);
-      let vars: VariableMap = layerVariables(plainVariables(predefinedJob), inherited, ownVars, matrixVars, contextVars);
-      let resolvedForRules = resolveVariables(vars);
-      const lookup = (n: string): string | undefined => (Object.prototype.hasOwnProperty.call(resolvedForRules, n) ? resolvedForRules[n] : undefined);
+      // Predefined variables are layered under the YAML ones for rules and expansion; the plan's
+      // job.variables keep only what the YAML (and the pipeline's own variables) say, raw, since
+      // the runner sets the predefined ones itself and expands once.
+      const jobPredefinedVars = plainVariables({ CI_JOB_NAME: instance.name, CI_JOB_NAME_SLUG: refSlug(instance.name), CI_JOB_STAGE: stage });
+      const nodeVars = instance.nodeIndex !== undefined ? plainVariables({ CI_NODE_INDEX: String(instance.nodeIndex), CI_NODE_TOTAL: String(instance.nodeTotal) }) : undefined;
+      const matrixVars = instance.matrix ? plainVariables(instance.matrix) : undefined;
+      let ruleVars: VariableMap | undefined;
+      const lookup = variableResolver(layered(predefinedVars, jobPredefinedVars, nodeVars, inherited, ownVars, matrixVars, contextVars));
 
       let when: When = jobWhen;
       let allowFailureRaw: unknown = get(job, 'allow_failure');
@@ -390,7 +396,7 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
       let condition: string | undefined;
       const problems: RuleProblem[] = [];
       if (has(job, 'rules')) {
-        const match = matchRules(get(job, 'rules'), environment(lookup), problems);
+        const match = matchRules(get(job, 'rules'), environment(lookup), problems, ['rules'], !problemsReported);
         if (match.index === undefined) {
           when = 'never';
         } else {
@@ -403,8 +409,7 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
             const ruleVarProblems: VariableProblem[] = [];
             const extra = readVariables(match.variables, ruleVarProblems);
             for (const p of ruleVarProblems) report('error', 'gitlab-invalid-variables', p.message, name, ['rules', match.index, 'variables']);
-            vars = layerVariables(plainVariables(predefinedJob), inherited, ownVars, matrixVars, extra, contextVars);
-            resolvedForRules = resolveVariables(vars);
+            ruleVars = extra;
           }
           if (match.hasNeeds) {
             rawNeeds = match.needs;
@@ -424,35 +429,36 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
       if (when === 'delayed' && parseGitlabDuration(startIn) === undefined) {
         report('error', 'gitlab-invalid-start-in', `Job '${name}' is delayed but has no valid start_in (such as "30 minutes").`, name, has(job, 'start_in') ? ['start_in'] : ['when']);
       }
-      const variables = resolveVariables(vars);
-      const serverLookup = (n: string): string | undefined => (Object.prototype.hasOwnProperty.call(variables, n) ? variables[n] : undefined);
+      const variables = rawVariables(inherited, ownVars, nodeVars, matrixVars, ruleVars, contextVars);
+      const serverLookup = ruleVars ? variableResolver(layered(predefinedVars, jobPredefinedVars, nodeVars, inherited, ownVars, matrixVars, ruleVars, contextVars)) : lookup;
       const env = readEnvironment(name, job, serverLookup);
       const image = readImage(name, job, serverLookup);
       const services = readServices(name, job, serverLookup);
       const startInSeconds = when === 'delayed' ? parseGitlabDuration(startIn) : undefined;
 
-      const model: Omit<Job, 'needs'> = {
+      // Optional fields are set only when present (a plain object, no spreads: this runs for every job).
+      const model: Mutable<Omit<Job, 'needs'>> = {
         id: `${input.file}#${instance.name}`,
         name: instance.name,
         definition: name,
         stage,
         matrix: instance.matrix,
-        ...(condition !== undefined ? { condition } : {}),
         when,
         allowFailure,
-        ...(exitCodes ? { allowFailureExitCodes: exitCodes } : {}),
         retry,
-        ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
-        ...(env ? { environment: env } : {}),
         variables,
         steps: stepList,
-        ...(image !== undefined ? { image } : {}),
-        ...(services ? { services } : {}),
-        ...(artifacts ? { artifacts } : {}),
-        ...(tags ? { tags } : {}),
-        ...(startInSeconds !== undefined ? { startInSeconds } : {}),
-        source: locator.definition(name),
+        source,
       };
+      if (condition !== undefined) model.condition = condition;
+      if (exitCodes) model.allowFailureExitCodes = exitCodes;
+      if (timeoutSeconds !== undefined) model.timeoutSeconds = timeoutSeconds;
+      if (env) model.environment = env;
+      if (image !== undefined) model.image = image;
+      if (services) model.services = services;
+      if (artifacts) model.artifacts = artifacts;
+      if (tags) model.tags = tags;
+      if (startInSeconds !== undefined) model.startInSeconds = startInSeconds;
       return { instance, config: job, when, rawNeeds, hasNeeds, needsPath, job: model };
     });
   }
@@ -492,6 +498,7 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
     const inherit = get(raw, 'inherit');
     const v = isMap(inherit) ? get(inherit, 'variables') : undefined;
     if (v === undefined || v === true) return globalVars;
+    allInheritAll = false;
     if (v === false) return new Map();
     if (Array.isArray(v)) {
       const keep = new Set(v.map((x) => scalarText(x)));

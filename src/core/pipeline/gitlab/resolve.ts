@@ -91,7 +91,8 @@ export function resolveExtends(config: YamlMap, problems: ResolveProblem[]): Ext
       const parent = extend(name, nextChain);
       if (!parent) return;
       depth = Math.max(depth, parent.depth + 1);
-      base = deepMerge(base, parent.value);
+      // deepMerge copies and never changes its inputs, so a single parent needs no copy of its own
+      base = names.length === 1 ? parent.value : deepMerge(base, parent.value);
     });
     state.delete(key);
     if (depth > MAX_EXTENDS_LEVELS) {
@@ -186,6 +187,32 @@ export function resolveReferences(config: YamlMap, problems: ResolveProblem[]): 
   };
 
   const out: YamlMap = {};
-  for (const key of Object.keys(config)) set(out, key, resolve(config[key], 0, { key, path: [] }, true));
+  const scanned = new Map<object, boolean>();
+  for (const key of Object.keys(config)) {
+    const value = config[key];
+    // Most keys hold no reference: a scan without allocations spares them the resolving walk.
+    set(out, key, containsReference(value, scanned, 0) ? resolve(value, 0, { key, path: [] }, true) : value);
+  }
   return out;
+}
+
+function containsReference(value: unknown, seen: Map<object, boolean>, depth: number): boolean {
+  if (value instanceof YamlReference) return true;
+  if (value === null || typeof value !== 'object' || depth > 200) return false;
+  const known = seen.get(value);
+  if (known !== undefined) return known;
+  let found = false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (containsReference(item, seen, depth + 1)) {
+      found = true;
+      break;
+    }
+  } else {
+    for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key) && containsReference((value as YamlMap)[key], seen, depth + 1)) {
+      found = true;
+      break;
+    }
+  }
+  seen.set(value, found);
+  return found;
 }

@@ -64,7 +64,7 @@ function patternsOf(value: unknown, lookup: VariableLookup): string[] | undefine
 }
 
 /** The first rule whose clauses all hold (GitLab reads rules top to bottom and stops at the first match). */
-export function matchRules(rules: unknown, env: RuleEnvironment, problems: RuleProblem[], at: Path = ['rules']): RuleMatch {
+export function matchRules(rules: unknown, env: RuleEnvironment, problems: RuleProblem[], at: Path = ['rules'], checkKeys = true): RuleMatch {
   if (!Array.isArray(rules)) {
     problems.push({ severity: 'error', code: 'gitlab-invalid-rules', message: 'rules must be a list of rules.', path: at });
     return { hasNeeds: false };
@@ -72,30 +72,32 @@ export function matchRules(rules: unknown, env: RuleEnvironment, problems: RuleP
   const list = flatten(rules);
   for (let i = 0; i < list.length; i++) {
     const rule = list[i];
-    const path = [...at, i];
+    const path = (...more: (string | number)[]): Path => [...at, i, ...more];
     if (!isMap(rule)) {
-      problems.push({ severity: 'error', code: 'gitlab-invalid-rules', message: 'Each rule must be a mapping (if, changes, exists, when...).', path });
+      problems.push({ severity: 'error', code: 'gitlab-invalid-rules', message: 'Each rule must be a mapping (if, changes, exists, when...).', path: path() });
       continue;
     }
-    for (const key of Object.keys(rule)) {
-      if (!ruleKeys.includes(key)) problems.push({ severity: 'warning', code: 'unknown-key', message: `Unknown key '${key}' in a rule.`, path: [...path, key] });
+    if (checkKeys) {
+      for (const key of Object.keys(rule)) {
+        if (!ruleKeys.includes(key)) problems.push({ severity: 'warning', code: 'unknown-key', message: `Unknown key '${key}' in a rule.`, path: path(key) });
+      }
     }
     const when = get(rule, 'when');
     if (when !== undefined && !isWhen(when)) {
-      problems.push({ severity: 'error', code: 'gitlab-invalid-when', message: `rules:when must be one of ${whenValues.join(', ')}.`, path: [...path, 'when'] });
+      problems.push({ severity: 'error', code: 'gitlab-invalid-when', message: `rules:when must be one of ${whenValues.join(', ')}.`, path: path('when') });
     }
     let holds = true;
     let condition: string | undefined;
     if (has(rule, 'if')) {
       const text = get(rule, 'if');
       if (typeof text !== 'string') {
-        problems.push({ severity: 'error', code: 'gitlab-invalid-expression', message: 'rules:if must be a string expression.', path: [...path, 'if'] });
+        problems.push({ severity: 'error', code: 'gitlab-invalid-expression', message: 'rules:if must be a string expression.', path: path('if') });
         holds = false;
       } else {
         condition = text;
         const parsed = parseGitlabExpression(text);
         if (!parsed.ok) {
-          problems.push({ severity: 'error', code: 'gitlab-invalid-expression', message: `Invalid rules:if expression: ${parsed.error}`, path: [...path, 'if'] });
+          problems.push({ severity: 'error', code: 'gitlab-invalid-expression', message: `Invalid rules:if expression: ${parsed.error}`, path: path('if') });
           holds = false;
         } else {
           holds = parsed.expression.evaluate(env.lookup);
@@ -105,14 +107,14 @@ export function matchRules(rules: unknown, env: RuleEnvironment, problems: RuleP
     if (holds && has(rule, 'changes')) {
       const patterns = patternsOf(get(rule, 'changes'), env.lookup);
       if (!patterns) {
-        problems.push({ severity: 'error', code: 'gitlab-invalid-rules', message: 'rules:changes must be a list of paths or {paths: [...]}.', path: [...path, 'changes'] });
+        problems.push({ severity: 'error', code: 'gitlab-invalid-rules', message: 'rules:changes must be a list of paths or {paths: [...]}.', path: path('changes') });
         holds = false;
       } else holds = env.changes(patterns);
     }
     if (holds && has(rule, 'exists')) {
       const patterns = patternsOf(get(rule, 'exists'), env.lookup);
       if (!patterns) {
-        problems.push({ severity: 'error', code: 'gitlab-invalid-rules', message: 'rules:exists must be a list of paths or {paths: [...]}.', path: [...path, 'exists'] });
+        problems.push({ severity: 'error', code: 'gitlab-invalid-rules', message: 'rules:exists must be a list of paths or {paths: [...]}.', path: path('exists') });
         holds = false;
       } else holds = env.exists(patterns);
     }

@@ -9,6 +9,43 @@ export interface GitlabVariable {
 
 export type VariableMap = ReadonlyMap<string, GitlabVariable>;
 
+/** Anything variables can be looked up in (a map, or layers of maps). */
+export interface VariableSource {
+  get(name: string): GitlabVariable | undefined;
+}
+
+/** Layers read without copying them: the last layer that has a name wins. */
+export function layered(...layers: (VariableMap | undefined)[]): VariableSource {
+  const present = layers.filter((l): l is VariableMap => l !== undefined && l.size > 0).reverse();
+  return {
+    get(name) {
+      for (const layer of present) {
+        const v = layer.get(name);
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Variables as written, merged (later layers win), for the runner to expand once with its own
+ * predefined values: a value with `expand: false` has its `$` written as `$$`, which GitLab's
+ * expansion (and Opsloop's runner) turns back into a literal `$`.
+ */
+export function rawVariables(...layers: (VariableMap | undefined)[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [name, v] of layer) {
+      const value = v.expand ? v.value : v.value.replace(/\$/g, '$$$$');
+      if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+      else out[name] = value;
+    }
+  }
+  return out;
+}
+
 export interface VariableProblem {
   readonly key: string;
   readonly message: string;
@@ -77,31 +114,40 @@ export function expandServer(text: string, lookup: (name: string) => string | un
  * References to variables that are not known here stay as written, for the shell to expand.
  */
 export function resolveVariables(vars: VariableMap): Record<string, string> {
+  const resolver = variableResolver(vars);
   const out: Record<string, string> = {};
-  const resolving = new Set<string>();
+  for (const name of vars.keys()) {
+    const value = resolver(name)!;
+    if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+    else out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Resolves one variable at a time, on demand and memoised: rules read a handful of variables,
+ * so a job's rules do not pay for resolving all of them.
+ */
+export function variableResolver(vars: VariableSource): (name: string) => string | undefined {
   const memo = new Map<string, string>();
-  const resolve = (name: string, depth: number): string | undefined => {
+  const resolving = new Set<string>();
+  const raw = (name: string, depth: number): string | undefined => {
     const v = vars.get(name);
     if (!v) return undefined;
-    if (!v.expand) return v.value;
+    if (!v.expand || !v.value.includes('$')) return v.value;
     const done = memo.get(name);
     if (done !== undefined) return done;
     if (resolving.has(name) || depth > 10) return v.value;
     resolving.add(name);
-    const value = v.value.includes('$')
-      ? v.value.replace(RUNNER_REFERENCE, (m, a?: string, b?: string) => {
-          if (m === '$$') return '$$';
-          const inner = resolve((a ?? b)!, depth + 1);
-          return inner ?? m;
-        })
-      : v.value;
+    const value = v.value.replace(RUNNER_REFERENCE, (m, a?: string, b?: string) => (m === '$$' ? '$$' : (raw((a ?? b)!, depth + 1) ?? m)));
     resolving.delete(name);
     memo.set(name, value);
     return value;
   };
-  for (const name of vars.keys()) {
-    const value = resolve(name, 0)!;
-    Object.defineProperty(out, name, { value: vars.get(name)!.expand ? value.replace(/\$\$/g, '$') : value, enumerable: true, writable: true, configurable: true });
-  }
-  return out;
+  return (name) => {
+    const v = vars.get(name);
+    if (!v) return undefined;
+    const value = raw(name, 0)!;
+    return v.expand && value.includes('$$') ? value.replace(/\$\$/g, '$') : value;
+  };
 }

@@ -67,22 +67,35 @@ interface PNode {
   /** Offsets into the text. */
   start: number;
   end: number;
-  /** Own keys first, then keys that `<<` merged in (the first source wins, as in js-yaml). */
-  entries?: Map<string, { key: PNode; value: PNode }>;
+  /** Mapping: own keys in order, their names and values, and the `<<` sources. */
+  keys?: PNode[];
+  names?: string[];
+  values?: PNode[];
+  merges?: PNode[];
+  /** Built on first lookup: own keys (the last duplicate wins), then merged keys (the first source wins). */
+  index?: Map<string, { key: PNode; value: PNode }>;
   items?: PNode[];
   target?: PNode;
 }
 
-interface Frame {
-  open: number;
-  children: Closed[];
-}
-
-interface Closed {
-  open: number;
-  node: PNode;
-  result: unknown;
-  tag: string | null;
+/** The entries of a mapping node by key name, built once when first asked for. */
+function entriesOf(node: PNode, depth = 0): Map<string, { key: PNode; value: PNode }> | undefined {
+  if (node.kind !== 'mapping') return undefined;
+  if (node.index) return node.index;
+  const index = new Map<string, { key: PNode; value: PNode }>();
+  const names = node.names ?? [];
+  for (let i = 0; i < names.length; i++) index.set(names[i]!, { key: node.keys![i]!, value: node.values![i]! });
+  for (const source of node.merges ?? []) {
+    const target = deref(source);
+    const sources = target?.kind === 'sequence' ? (target.items ?? []).map(deref) : [target];
+    for (const s of sources) {
+      const entries = s && depth < 50 ? entriesOf(s, depth + 1) : undefined;
+      if (!entries) continue;
+      for (const [name, entry] of entries) if (!index.has(name)) index.set(name, entry);
+    }
+  }
+  node.index = index;
+  return index;
 }
 
 const MERGE_TAG = 'tag:yaml.org,2002:merge';
@@ -141,32 +154,6 @@ function readToken(text: string, pos: number): number {
   return pos;
 }
 
-/** The first character of a node's content after separation and its properties (`&a`, `!tag`). */
-function contentStart(text: string, open: number): { pos: number; anchor?: string } {
-  let pos = skipSeparation(text, open);
-  let anchor: string | undefined;
-  for (let guard = 0; guard < 8; guard++) {
-    const c = text.charCodeAt(pos);
-    if (c === 0x26 /* & */) {
-      const end = readToken(text, pos + 1);
-      anchor = text.slice(pos + 1, end);
-      pos = skipSeparation(text, end);
-    } else if (c === 0x21 /* ! */) {
-      let end: number;
-      if (text.charCodeAt(pos + 1) === 0x3c /* < */) {
-        end = text.indexOf('>', pos);
-        end = end < 0 ? text.length : end + 1;
-      } else {
-        end = readToken(text, pos + 1);
-      }
-      pos = skipSeparation(text, end);
-    } else {
-      break;
-    }
-  }
-  return anchor === undefined ? { pos } : { pos, anchor };
-}
-
 function trimBack(text: string, end: number, floor: number): number {
   while (end > floor && isWsOrEol(text.charCodeAt(end - 1))) end--;
   return end;
@@ -177,67 +164,117 @@ function keyString(key: unknown): string {
   return String(key);
 }
 
+type ListenerState = { position: number; kind: string | null; result: unknown; tag: string | null; anchorMap?: Record<string, unknown> };
+
+/**
+ * Builds the position tree from js-yaml's open/close events. Children of open nodes live in flat
+ * parallel arrays (no object per event), so recording costs little next to js-yaml's own work.
+ */
 class PositionRecorder {
-  private readonly stack: Frame[] = [];
   readonly roots: PNode[] = [];
-  private readonly anchors = new Map<string, PNode>();
   readonly duplicates: { key: string; at: PNode; first: PNode }[] = [];
+  /** Alias nodes seen: without any, js-yaml's value shares nothing and needs no copy. */
+  aliases = 0;
+  private readonly anchors = new Map<string, PNode>();
+  private readonly frameOpen: number[] = [];
+  private readonly frameBase: number[] = [];
+  private readonly childOpen: number[] = [];
+  private readonly childNode: PNode[] = [];
+  private readonly childResult: unknown[] = [];
+  private readonly childTag: (string | null)[] = [];
+  private top = 0;
+  private anchor: string | undefined;
 
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
   ) {}
 
-  readonly listener = (event: 'open' | 'close', state: { position: number; kind: string | null; result: unknown; tag: string | null; anchorMap?: Record<string, unknown> }): void => {
+  readonly listener = (event: 'open' | 'close', state: ListenerState): void => {
     if (event === 'open') {
-      if (this.stack.length >= this.maxDepth) {
+      if (this.frameOpen.length >= this.maxDepth) {
         throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${this.maxDepth} levels.`, state.position);
       }
-      this.stack.push({ open: state.position, children: [] });
+      this.frameOpen.push(state.position);
+      this.frameBase.push(this.top);
       return;
     }
-    const frame = this.stack.pop();
-    if (!frame) return;
-    const closed = this.close(frame, state);
-    const parent = this.stack[this.stack.length - 1];
-    if (parent) {
+    if (this.frameOpen.length === 0) return;
+    const open = this.frameOpen.pop()!;
+    const base = this.frameBase.pop()!;
+    const node = this.close(open, base, state);
+    this.top = base;
+    if (this.frameOpen.length > 0) {
       // A re-read after js-yaml backtracked starts at or before children read in the failed attempt.
-      const siblings = parent.children;
-      while (siblings.length > 0 && siblings[siblings.length - 1]!.open >= closed.open) siblings.pop();
-      siblings.push(closed);
+      const parentBase = this.frameBase[this.frameBase.length - 1]!;
+      while (this.top > parentBase && this.childOpen[this.top - 1]! >= open) this.top--;
+      const i = this.top++;
+      this.childOpen[i] = open;
+      this.childNode[i] = node;
+      this.childResult[i] = state.result;
+      this.childTag[i] = state.tag;
     } else {
-      this.roots.push(closed.node);
+      this.roots.push(node);
     }
   };
 
-  private close(frame: Frame, state: { position: number; kind: string | null; result: unknown; tag: string | null; anchorMap?: Record<string, unknown> }): Closed {
+  /** Offset of a node's content after separation and properties; sets `this.anchor`. */
+  private contentStart(open: number): number {
     const text = this.text;
-    const { pos: start, anchor } = contentStart(text, frame.open);
+    let pos = skipSeparation(text, open);
+    this.anchor = undefined;
+    for (let guard = 0; guard < 8; guard++) {
+      const c = text.charCodeAt(pos);
+      if (c === 0x26 /* & */) {
+        const end = readToken(text, pos + 1);
+        this.anchor = text.slice(pos + 1, end);
+        pos = skipSeparation(text, end);
+      } else if (c === 0x21 /* ! */) {
+        let end: number;
+        if (text.charCodeAt(pos + 1) === 0x3c /* < */) {
+          end = text.indexOf('>', pos);
+          end = end < 0 ? text.length : end + 1;
+        } else {
+          end = readToken(text, pos + 1);
+        }
+        pos = skipSeparation(text, end);
+      } else {
+        break;
+      }
+    }
+    return pos;
+  }
+
+  private close(open: number, base: number, state: ListenerState): PNode {
+    const text = this.text;
+    const start = this.contentStart(open);
+    const anchor = this.anchor;
     const kind = state.kind;
     const result = state.result;
-    const only = frame.children.length === 1 ? frame.children[0] : undefined;
+    const count = this.top - base;
     let node: PNode;
-    if (only && only.result === result && (kind === 'mapping' || kind === 'sequence') && only.node.kind !== 'scalar' && only.node.kind !== 'empty') {
+    if (count === 1 && this.childResult[base] === result && (kind === 'mapping' || kind === 'sequence') && this.childNode[base]!.kind !== 'scalar' && this.childNode[base]!.kind !== 'empty') {
       // js-yaml tried a block mapping, read one node as its key, found no ':' and kept that node.
-      node = only.node;
+      node = this.childNode[base]!;
     } else if (kind === null && text.charCodeAt(start) === 0x2a /* * */ && start < state.position) {
       const end = readToken(text, start + 1);
       const target = this.anchors.get(text.slice(start + 1, end));
-      node = { kind: 'alias', start, end, ...(target ? { target } : {}) };
+      node = target ? { kind: 'alias', start, end, target } : { kind: 'alias', start, end };
+      this.aliases++;
     } else if (kind === 'mapping') {
-      node = this.mapping(frame.children, start, state.position);
+      node = this.mapping(base, start, state.position);
     } else if (kind === 'sequence') {
-      node = this.sequence(frame.children, start, state.position);
+      node = this.sequence(base, start, state.position);
     } else if (kind === 'scalar') {
       node = { kind: 'scalar', start, end: Math.max(start, trimBack(text, Math.min(state.position, text.length), start)) };
     } else {
-      const at = skipSpaces(text, frame.open);
+      const at = skipSpaces(text, open);
       node = { kind: 'empty', start: at, end: at };
     }
     if (anchor !== undefined && state.anchorMap && Object.prototype.hasOwnProperty.call(state.anchorMap, anchor) && state.anchorMap[anchor] === result) {
       this.anchors.set(anchor, node);
     }
-    return { open: frame.open, node, result, tag: state.tag };
+    return node;
   }
 
   /** Where a collection ends: a flow collection at its closing bracket, a block one with its last child. */
@@ -253,57 +290,63 @@ class PositionRecorder {
     return this.text.charCodeAt(at) === 0x3a /* : */;
   }
 
-  private mapping(children: Closed[], start: number, closeAt: number): PNode {
-    const entries = new Map<string, { key: PNode; value: PNode }>();
-    const merges: PNode[] = [];
+  private mapping(base: number, start: number, closeAt: number): PNode {
+    const keys: PNode[] = [];
+    const names: string[] = [];
+    const values: PNode[] = [];
+    let merges: PNode[] | undefined;
     let last: PNode | undefined;
-    for (let i = 0; i < children.length; i++) {
-      const key = children[i]!;
+    for (let i = base; i < this.top; i++) {
+      const k = i;
+      const key = this.childNode[k]!;
       let value: PNode;
-      const next = children[i + 1];
-      if (next && this.hasValueAfter(key.node)) {
-        value = next.node;
-        i++;
-      } else {
-        const at = key.node.end;
-        value = { kind: 'empty', start: at, end: at };
-      }
-      last = value.kind === 'empty' ? key.node : value;
-      if (key.tag === MERGE_TAG) {
-        merges.push(value);
+      if (i + 1 < this.top && this.hasValueAfter(key)) value = this.childNode[++i]!;
+      else value = { kind: 'empty', start: key.end, end: key.end };
+      last = value.kind === 'empty' ? key : value;
+      if (this.childTag[k] === MERGE_TAG) {
+        (merges ??= []).push(value);
         continue;
       }
-      const name = keyString(key.result);
-      const first = entries.get(name);
-      if (first) this.duplicates.push({ key: name, at: key.node, first: first.key });
-      entries.set(name, { key: key.node, value });
+      keys.push(key);
+      names.push(keyString(this.childResult[k]));
+      values.push(value);
     }
-    for (const source of merges) {
-      const target = deref(source);
-      const sources = target?.kind === 'sequence' ? (target.items ?? []).map(deref) : [target];
-      for (const s of sources) {
-        if (!s || s.kind !== 'mapping' || !s.entries) continue;
-        for (const [name, entry] of s.entries) {
-          if (!entries.has(name)) entries.set(name, entry);
+    // duplicates: a nested loop for the usual small mapping, a set for big ones
+    if (names.length > 1) {
+      if (names.length <= 12) {
+        for (let a = 1; a < names.length; a++) {
+          for (let b = 0; b < a; b++) {
+            if (names[a] === names[b]) {
+              this.duplicates.push({ key: names[a]!, at: keys[a]!, first: keys[b]! });
+              break;
+            }
+          }
         }
+      } else {
+        const seen = new Map<string, number>();
+        names.forEach((n, a) => {
+          const b = seen.get(n);
+          if (b !== undefined) this.duplicates.push({ key: n, at: keys[a]!, first: keys[b]! });
+          else seen.set(n, a);
+        });
       }
     }
-    return { kind: 'mapping', start, end: this.collectionEnd(start, closeAt, last), entries };
+    const node: PNode = { kind: 'mapping', start, end: this.collectionEnd(start, closeAt, last), keys, names, values };
+    if (merges) node.merges = merges;
+    return node;
   }
 
-  private sequence(children: Closed[], start: number, closeAt: number): PNode {
+  private sequence(base: number, start: number, closeAt: number): PNode {
     const items: PNode[] = [];
     const flow = this.text.charCodeAt(start) === 0x5b;
-    for (let i = 0; i < children.length; i++) {
-      const child = children[i]!;
-      const next = children[i + 1];
-      if (flow && next && this.hasValueAfter(child.node)) {
+    for (let i = base; i < this.top; i++) {
+      const child = this.childNode[i]!;
+      if (flow && i + 1 < this.top && this.hasValueAfter(child)) {
         // `[a: b]` is a sequence holding the one-pair mapping {a: b}.
-        const entries = new Map([[keyString(child.result), { key: child.node, value: next.node }]]);
-        items.push({ kind: 'mapping', start: child.node.start, end: Math.max(next.node.end, child.node.end), entries });
-        i++;
+        const next = this.childNode[++i]!;
+        items.push({ kind: 'mapping', start: child.start, end: Math.max(next.end, child.end), keys: [child], names: [keyString(this.childResult[i - 1])], values: [next] });
       } else {
-        items.push(child.node);
+        items.push(child);
       }
     }
     return { kind: 'sequence', start, end: this.collectionEnd(start, closeAt, items[items.length - 1]), items };
@@ -361,15 +404,7 @@ const coreWithMerge = jsyaml.CORE_SCHEMA.extend({ implicit: [mergeType] });
 const gitlabSchema = coreWithMerge.extend({ explicit: [referenceType] });
 
 // ---------------------------------------------------------------------------------------------
-// Clone with a node budget
-
-class CloneBudget {
-  visited = 0;
-  constructor(
-    readonly maxNodes: number,
-    readonly maxDepth: number,
-  ) {}
-}
+// Measure, then copy
 
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') {
@@ -422,7 +457,7 @@ function measureValue(value: unknown, pnode: PNode | undefined, limits: YamlLimi
     const items = node?.kind === 'sequence' ? node.items : undefined;
     for (let i = 0; i < list.length; i++) add(list[i], items?.[i]);
   } else if (!(value instanceof Date)) {
-    const entries = node?.kind === 'mapping' ? node.entries : undefined;
+    const entries = node ? entriesOf(node) : undefined;
     for (const key of Object.keys(value)) add((value as Record<string, unknown>)[key], entries?.get(key)?.value);
   }
   active.delete(value);
@@ -432,46 +467,21 @@ function measureValue(value: unknown, pnode: PNode | undefined, limits: YamlLimi
 }
 
 /**
- * A fresh copy of js-yaml's value as plain data, following aliases, within the budget. `pnode`
- * walks along (when it is known) so that a limit is reported where the expansion happens.
+ * A fresh copy of js-yaml's value as plain data (aliases become copies). Runs only after
+ * `measureValue` accepted the document, so it is bounded by the node and depth limits.
  */
-function cloneValue(value: unknown, pnode: PNode | undefined, budget: CloneBudget, depth: number, ancestors: Set<object>, where: { node: PNode | undefined }): unknown {
-  if (++budget.visited > budget.maxNodes) {
-    throw new LimitError('yaml-too-many-nodes', `The YAML expands to more than ${budget.maxNodes.toLocaleString('en-US')} nodes through aliases (a "billion laughs" document?); nothing was read.`, (where.node ?? pnode)?.start ?? 0);
-  }
+function cloneValue(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (pnode && pnode.kind === 'alias') where.node = pnode;
-  if (depth >= budget.maxDepth) {
-    throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${budget.maxDepth} levels once aliases are followed.`, (where.node ?? pnode)?.start ?? 0);
-  }
-  if (ancestors.has(value)) {
-    throw new LimitError('yaml-recursive-alias', 'An alias refers to a node that contains it; the YAML would be infinite.', (where.node ?? pnode)?.start ?? 0);
-  }
-  const node = deref(pnode);
-  ancestors.add(value);
-  try {
-    if (value instanceof YamlReference) {
-      const items = node?.kind === 'sequence' ? node.items : undefined;
-      return new YamlReference(value.path.map((item, i) => cloneValue(item, items?.[i], budget, depth + 1, ancestors, where)));
-    }
-    if (Array.isArray(value)) {
-      const items = node?.kind === 'sequence' ? node.items : undefined;
-      const out: unknown[] = new Array(value.length);
-      for (let i = 0; i < value.length; i++) out[i] = cloneValue(value[i], items?.[i], budget, depth + 1, ancestors, where);
-      return out;
-    }
-    if (value instanceof Date) return value.toISOString();
-    const entries = node?.kind === 'mapping' ? node.entries : undefined;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      const saved = where.node;
-      setOwn(out, key, cloneValue((value as Record<string, unknown>)[key], entries?.get(key)?.value, budget, depth + 1, ancestors, where));
-      where.node = saved;
-    }
+  if (value instanceof YamlReference) return new YamlReference(value.path.map(cloneValue));
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = cloneValue(value[i]);
     return out;
-  } finally {
-    ancestors.delete(value);
   }
+  if (value instanceof Date) return value.toISOString();
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) setOwn(out, key, cloneValue((value as Record<string, unknown>)[key]));
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,15 +602,27 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
     report(options.duplicateKeys ?? 'error', 'yaml-duplicate-key', `Duplicate key "${d.key}" (first at line ${first.line}); the last one wins.`, d.at.start, d.at.end);
   }
 
-  let value: unknown;
-  try {
-    measureValue(documents[docIndex], root, limits, 0, new Map(), new Set());
-    value = cloneValue(documents[docIndex], root, new CloneBudget(limits.maxNodes, limits.maxDepth + 1), 0, new Set(), { node: undefined });
-  } catch (e) {
-    if (e instanceof LimitError) report('error', e.code, e.message, Math.min(e.offset, text.length));
-    else if (e instanceof RangeError) report('error', 'yaml-too-deep', 'The YAML is nested too deeply to read.', 0);
-    else throw e;
-    value = undefined;
+  // Without aliases js-yaml's value shares nothing and is bounded by the text: use it as it is.
+  // With aliases, measure the expansion first (memoised, cheap), then copy.
+  let value: unknown = documents[docIndex];
+  if (recorder.aliases > 0) {
+    try {
+      measureValue(value, undefined, limits, 0, new Map(), new Set());
+      value = cloneValue(value);
+    } catch (e) {
+      if (!(e instanceof LimitError) && !(e instanceof RangeError)) throw e;
+      let located: LimitError | undefined;
+      try {
+        // again, walking the position tree along, to say where the expansion explodes
+        measureValue(value, root, limits, 0, new Map(), new Set());
+      } catch (again) {
+        if (again instanceof LimitError) located = again;
+      }
+      const error = located ?? (e instanceof LimitError ? e : undefined);
+      if (error) report('error', error.code, error.message, Math.min(error.offset, text.length));
+      else report('error', 'yaml-too-deep', 'The YAML is nested too deeply to read.', 0);
+      value = undefined;
+    }
   }
   return result(value);
 }
@@ -615,8 +637,9 @@ function makeLoaded(value: unknown, diagnostics: Diagnostic[], root: () => PNode
     for (const segment of path) {
       const target = deref(node);
       if (!target) break;
-      if (target.kind === 'mapping' && target.entries) {
-        const entry = target.entries.get(String(segment));
+      const entries = entriesOf(target);
+      if (entries) {
+        const entry = entries.get(String(segment));
         if (!entry) break;
         node = entry.value;
         out.push({ node, key: entry.key });

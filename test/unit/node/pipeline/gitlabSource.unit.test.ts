@@ -68,7 +68,7 @@ describe('GitLab file source and context from git', function () {
     const plan = parseGitlabPipeline({ file: '.gitlab-ci.yml', source, context });
     assert.deepEqual(plan.diagnostics, []);
     assert.deepEqual(Object.fromEntries(plan.jobs.map((j) => [j.name, j.when])), { lint: 'on_success', docs: 'on_success', docker: 'on_success', deploy: 'never' });
-    assert.equal(plan.jobs.find((j) => j.name === 'deploy')!.variables.CI_PROJECT_PATH, 'group/sub/app');
+    assert.equal(plan.predefinedVariables.CI_PROJECT_PATH, 'group/sub/app');
 
     // on main, with nothing pushed to compare with: changes are unknown (true), deploy runs
     gitIn(dir, 'checkout', '-q', 'main');

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { codes, fixtureNames, job, mainLines, needsOf, parseFixture, summary } from './support';
+import { codes, fixtureNames, job, mainLines, needsOf, parseFixture, resolved, summary } from './support';
 
 /**
  * Every fixture under test/fixtures/gitlab, parsed for `main` (push) unless its fixture.json
@@ -137,9 +137,10 @@ describe('GitLab fixtures: the documented plan of each', () => {
     '23-variables': (n) => {
       const p = parseFixture(n);
       assert.strictEqual(job(p, 'job').variables.SHARED, 'from-job');
-      assert.strictEqual(job(p, 'job').variables.LOCAL, 'hello global world');
+      assert.strictEqual(job(p, 'job').variables.LOCAL, '${GREETING} world', 'the plan keeps values as written');
+      assert.strictEqual(resolved(p, job(p, 'job')).LOCAL, 'hello global world', 'nested references expand when the job runs');
       assert.strictEqual(job(p, 'other').variables.SHARED, 'from-global');
-      assert.strictEqual(job(p, 'other').variables.CI_JOB_NAME, 'other');
+      assert.deepStrictEqual(p.variables, { GLOBAL: 'global', SHARED: 'from-global', GREETING: 'hello $GLOBAL' });
     },
     '24-variables-expanded-keywords': (n) => {
       const j = job(parseFixture(n), 'review');
@@ -186,7 +187,7 @@ describe('GitLab fixtures: the documented plan of each', () => {
     '31-parallel-n': (n) => {
       const p = parseFixture(n);
       assert.deepStrictEqual(p.jobs.map((j) => j.name), ['rspec 1/4', 'rspec 2/4', 'rspec 3/4', 'rspec 4/4']);
-      assert.deepStrictEqual(p.jobs.map((j) => `${j.variables.CI_NODE_INDEX}/${j.variables.CI_NODE_TOTAL}`), ['1/4', '2/4', '3/4', '4/4']);
+      assert.deepStrictEqual(p.jobs.map((j) => `${j.variables.CI_NODE_INDEX}/${j.variables.CI_NODE_TOTAL}`), ['1/4', '2/4', '3/4', '4/4'], 'GitLab sets these for parallel jobs');
       assert.ok(p.jobs.every((j) => j.definition === 'rspec' && j.matrix === null && j.id === `.gitlab-ci.yml#${j.name}`));
     },
     '32-parallel-matrix': (n) => {
@@ -359,19 +360,21 @@ describe('GitLab fixtures: the documented plan of each', () => {
       assert.deepStrictEqual(Object.keys(summary(parseFixture(n, { branch: undefined, tag: 'v2' }))).sort(), ['always', 'tag-job']);
     },
     '59-variables-expand-false': (n) => {
-      const j = job(parseFixture(n), 'job');
-      assert.deepStrictEqual([j.variables.RAW, j.variables.COOKED], ['$BASE-raw', 'base-cooked']);
+      const p = parseFixture(n);
+      const j = job(p, 'job');
+      assert.deepStrictEqual([j.variables.RAW, j.variables.COOKED], ['$$BASE-raw', '$BASE-cooked'], '$ of an expand: false value is escaped as $$');
+      assert.deepStrictEqual([resolved(p, j).RAW, resolved(p, j).COOKED], ['$BASE-raw', 'base-cooked']);
     },
     '60-tag-pipeline': (n) => {
       const p = parseFixture(n);
       assert.deepStrictEqual(summary(p), { release: 'test on_success', 'branch-only': 'test never', 'tags-only': 'test on_success' });
-      assert.strictEqual(p.variables.CI_COMMIT_TAG, 'v1.2.0');
-      assert.strictEqual(p.variables.CI_COMMIT_BRANCH, undefined);
+      assert.strictEqual(p.predefinedVariables.CI_COMMIT_TAG, 'v1.2.0');
+      assert.strictEqual(p.predefinedVariables.CI_COMMIT_BRANCH, undefined);
     },
     '61-merge-request-pipeline': (n) => {
       const p = parseFixture(n);
       assert.deepStrictEqual(summary(p), { 'mr-job': 'test on_success', 'branch-job': 'test never', 'mr-only': 'test on_success' });
-      assert.strictEqual(p.variables.CI_MERGE_REQUEST_TARGET_BRANCH_NAME, 'main');
+      assert.strictEqual(p.predefinedVariables.CI_MERGE_REQUEST_TARGET_BRANCH_NAME, 'main');
     },
     '62-errors-extends-cycle': (n) => {
       const p = parseFixture(n);

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { listingFileSource, memoryFileSource } from '../../../../../src/core/pipeline/gitlab/gitlabContext';
 import { parseGitlabPipeline } from '../../../../../src/core/pipeline/gitlab/gitlabParser';
 import { OpsloopError } from '../../../../../src/core/errors';
-import { codes, job, mainLines, mainPush, needsOf, parse, summary } from './support';
+import { codes, job, mainLines, mainPush, needsOf, parse, resolved, summary } from './support';
 
 describe('parseGitlabPipeline', () => {
   describe('positions', () => {
@@ -240,17 +240,19 @@ describe('parseGitlabPipeline', () => {
     });
 
     it('computes predefined variables from the context', () => {
-      const q = parse('j: {script: x}\n', { branch: 'Feature/ABC_1', sha: '0123456789abcdef0123456789abcdef01234567', projectPath: 'group/sub/app', serverHost: 'gitlab.example.com', commitMessage: 'Title\n\nBody' });
-      const v = job(q, 'j').variables;
+      const q = parse('j:\n  script: x\n  environment: $CI_JOB_NAME-$CI_JOB_STAGE\n', { branch: 'Feature/ABC_1', sha: '0123456789abcdef0123456789abcdef01234567', projectPath: 'group/sub/app', serverHost: 'gitlab.example.com', commitMessage: 'Title\n\nBody' });
+      const v = q.predefinedVariables;
       assert.deepStrictEqual(
-        [v.CI_COMMIT_REF_NAME, v.CI_COMMIT_REF_SLUG, v.CI_COMMIT_SHORT_SHA, v.CI_PROJECT_NAME, v.CI_PROJECT_NAMESPACE, v.CI_PROJECT_URL, v.CI_COMMIT_TITLE, v.CI_JOB_NAME, v.CI_JOB_STAGE],
-        ['Feature/ABC_1', 'feature-abc-1', '01234567', 'app', 'group/sub', 'https://gitlab.example.com/group/sub/app', 'Title', 'j', 'test'],
+        [v.CI_COMMIT_REF_NAME, v.CI_COMMIT_REF_SLUG, v.CI_COMMIT_SHORT_SHA, v.CI_PROJECT_NAME, v.CI_PROJECT_NAMESPACE, v.CI_PROJECT_URL, v.CI_COMMIT_TITLE, v.CI_COMMIT_BRANCH, v.CI_PIPELINE_SOURCE],
+        ['Feature/ABC_1', 'feature-abc-1', '01234567', 'app', 'group/sub', 'https://gitlab.example.com/group/sub/app', 'Title', 'Feature/ABC_1', 'push'],
       );
+      assert.strictEqual(job(q, 'j').environment?.name, 'j-test', 'job-level predefined variables expand too');
+      assert.strictEqual(job(q, 'j').variables.CI_COMMIT_BRANCH, undefined, 'the runner sets predefined variables itself');
     });
 
     it('keeps references to unknown variables for the shell, and does not loop on cycles', () => {
       const q = parse('variables: {A: "$B-x", B: "$A-y", C: "$UNKNOWN/z", D: "cost $$5"}\nj: {script: x}\n');
-      const v = job(q, 'j').variables;
+      const v = resolved(q, job(q, 'j'));
       assert.strictEqual(v.C, '$UNKNOWN/z');
       assert.strictEqual(v.D, 'cost $5');
       assert.ok(typeof v.A === 'string' && typeof v.B === 'string');

@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { memoryFileSource, type GitlabContext } from '../../../../../src/core/pipeline/gitlab/gitlabContext';
 import { parseGitlabPipeline, type GitlabPipeline } from '../../../../../src/core/pipeline/gitlab/gitlabParser';
 import type { Job } from '../../../../../src/core/pipeline/model';
+import { layered, plainVariables, variableResolver } from '../../../../../src/core/pipeline/gitlab/variables';
 import { fixture } from '../../../../support/paths';
 
 export const mainPush: GitlabContext = { branch: 'main', pipelineSource: 'push', defaultBranch: 'main' };
@@ -69,4 +70,13 @@ export function codes(p: GitlabPipeline, severity?: string): string[] {
 
 export function mainLines(j: Job): readonly string[] {
   return j.steps.find((s) => s.phase === 'main')?.lines ?? [];
+}
+
+/**
+ * A job's variables as its scripts would see them: the raw plan values expanded once over the
+ * pipeline's predefined variables (what the runner does), `$$` as `$`.
+ */
+export function resolved(p: GitlabPipeline, j: Job): Record<string, string> {
+  const resolve = variableResolver(layered(plainVariables(p.predefinedVariables), plainVariables(j.variables)));
+  return Object.fromEntries(Object.keys(j.variables).map((k) => [k, resolve(k)!]));
 }
