@@ -217,9 +217,14 @@ function readPolicy(value: unknown, key: 'only' | 'except', problems: RuleProble
   return policy;
 }
 
-/** Does every part the policy names hold (GitLab reads the keys of one only/except as a conjunction)? */
-function policyMatches(policy: Policy, key: 'only' | 'except', context: GitlabContext, ref: string, env: RuleEnvironment, problems: RuleProblem[]): boolean {
-  if (policy.refs && !policy.refs.some((p) => refPatternMatches(p, context, ref))) return false;
+/**
+ * How the parts of one only/except hold. GitLab documents `only` as a conjunction (any ref AND
+ * any variables expression AND any change) and `except` as a disjunction (a job is left out
+ * when any of its parts matches).
+ */
+function policyParts(policy: Policy, key: 'only' | 'except', context: GitlabContext, ref: string, env: RuleEnvironment, problems: RuleProblem[]): boolean[] {
+  const parts: boolean[] = [];
+  if (policy.refs) parts.push(policy.refs.some((p) => refPatternMatches(p, context, ref)));
   if (policy.variables) {
     let any = false;
     policy.variables.forEach((text, i) => {
@@ -228,20 +233,20 @@ function policyMatches(policy: Policy, key: 'only' | 'except', context: GitlabCo
         problems.push({ severity: 'error', code: 'gitlab-invalid-expression', message: `Invalid ${key}:variables expression: ${parsed.error}`, path: [key, 'variables', i] });
       } else if (parsed.expression.evaluate(env.lookup)) any = true;
     });
-    if (!any) return false;
+    parts.push(any);
   }
-  if (policy.changes && !env.changes(policy.changes.map((p) => expandServer(p, env.lookup)))) return false;
+  if (policy.changes) parts.push(env.changes(policy.changes.map((p) => expandServer(p, env.lookup))));
   // Kubernetes integration state is not known locally: `kubernetes: active` counts as not active.
-  if (policy.kubernetes !== undefined) return false;
-  return true;
+  if (policy.kubernetes !== undefined) parts.push(false);
+  return parts;
 }
 
 /** Is a job created under `only`/`except` (the default is `only: [branches, tags]`)? */
 export function matchOnlyExcept(job: YamlMap, context: GitlabContext, ref: string, env: RuleEnvironment, problems: RuleProblem[]): boolean {
   const only = readPolicy(get(job, 'only'), 'only', problems) ?? (has(job, 'only') ? undefined : { refs: ['branches', 'tags'] });
   const except = readPolicy(get(job, 'except'), 'except', problems);
-  if (only && !policyMatches(only, 'only', context, ref, env, problems)) return false;
-  if (except && Object.keys(except).length > 0 && policyMatches(except, 'except', context, ref, env, problems)) return false;
+  if (only && !policyParts(only, 'only', context, ref, env, problems).every(Boolean)) return false;
+  if (except && policyParts(except, 'except', context, ref, env, problems).some(Boolean)) return false;
   return true;
 }
 

@@ -160,6 +160,12 @@ describe('parseGitlabPipeline', () => {
       assert.strictEqual(big.jobs.length, 200);
     });
 
+    it('reads only as a conjunction of its parts and except as a disjunction (GitLab docs)', () => {
+      const text = 'variables: {DEPLOY: "no"}\nj:\n  script: x\n  except:\n    refs: [tags]\n    variables: [$DEPLOY == "no"]\nk:\n  script: x\n  only:\n    refs: [main]\n    variables: [$DEPLOY == "no"]\n';
+      assert.deepStrictEqual(summary(parse(text)), { j: 'test never', k: 'test on_success' }, 'except: the variables part alone excludes j');
+      assert.deepStrictEqual(summary(parse(text, { branch: 'dev' })), { j: 'test never', k: 'test never' }, 'only: the refs part fails for k');
+    });
+
     it('reports rules used together with only/except and a job-level when: never', () => {
       assert.deepStrictEqual(codes(parse('j:\n  script: x\n  rules: [{when: always}]\n  only: [main]\n')), ['gitlab-rules-with-only']);
       assert.deepStrictEqual(codes(parse('j:\n  script: x\n  when: never\n')), ['gitlab-invalid-when']);
