@@ -18,7 +18,7 @@ export const sensitivities: readonly Sensitivity[] = ['low', 'medium', 'high'];
  * NAB standard profile over the whole corpus, low the one of the reward-low-FP profile or a step
  * stricter, high a step more eager (docs/anomaly.md has the measured figures).
  */
-export const sensitivityAlarmLevels: Readonly<Record<Sensitivity, number>> = { low: 0.35, medium: 0.3, high: 0.25 };
+export const sensitivityAlarmLevels: Readonly<Record<Sensitivity, number>> = { low: 0.4, medium: 0.25, high: 0.2 };
 
 export function isSensitivity(value: unknown): value is Sensitivity {
   return value === 'low' || value === 'medium' || value === 'high';

@@ -23,6 +23,8 @@ export interface EnsembleConfig {
   readonly extreme: ExtremeConfig;
   readonly spectralResidual: SpectralResidualConfig;
   readonly likelihood: LikelihoodConfig;
+  /** Per-method changes to the likelihood (a method that sees one-point events averages less). */
+  readonly likelihoodFor: Partial<Record<AnomalyMethod, Partial<LikelihoodConfig>>>;
   /**
    * How calibrated evidence combines: 'sum' adds every method's evidence (decimal digits of tail
    * probability, each capped at evidenceCap) so agreement counts; 'max' takes the strongest.
@@ -41,7 +43,7 @@ export interface EnsembleConfig {
 }
 
 export const defaultEnsembleConfig: EnsembleConfig = {
-  methods: ['seasonal', 'level', 'changePoint', 'rarity'],
+  methods: ['seasonal', 'level', 'changePoint', 'rarity', 'extreme'],
   weights: { rarity: 2 },
   level: defaultLevelConfig,
   seasonal: defaultSeasonalConfig,
@@ -51,9 +53,11 @@ export const defaultEnsembleConfig: EnsembleConfig = {
   extreme: defaultExtremeConfig,
   spectralResidual: defaultSpectralResidualConfig,
   likelihood: defaultLikelihoodConfig,
+  // Records are single points: averaging them would hide the spike they are there to catch.
+  likelihoodFor: { extreme: { shortWindow: 1 } },
   combine: 'sum',
-  evidenceCap: 8,
-  alarmLevel: 0.3,
+  evidenceCap: 1000,
+  alarmLevel: 0.25,
   quietShare: 0.03,
   quietMin: 30,
   quietMax: 150,
@@ -109,7 +113,7 @@ export class EnsembleDetector {
 
   constructor(readonly config: EnsembleConfig = defaultEnsembleConfig) {
     this.components = config.methods.map((m) => createComponent(m, config));
-    this.likelihoods = this.components.map(() => new AnomalyLikelihood(config.likelihood));
+    this.likelihoods = this.components.map((c) => new AnomalyLikelihood({ ...config.likelihood, ...config.likelihoodFor[c.method] }));
     this.sum = config.combine === 'sum';
     // Summed evidence of 5 decimal digits per method scores 0.5.
     this.evidenceHalf = 5 * this.components.length;

@@ -9,9 +9,14 @@ export interface LikelihoodConfig {
   readonly historyPoints: number;
   /** Points of history needed before any likelihood is given. */
   readonly minHistory: number;
+  /**
+   * Weight of a second test on the single newest raw score against the distribution of single
+   * scores, so a one-point spike is not averaged away (0: off).
+   */
+  readonly instantWeight: number;
 }
 
-export const defaultLikelihoodConfig: LikelihoodConfig = { shortWindow: 20, historyPoints: 2000, minHistory: 30 };
+export const defaultLikelihoodConfig: LikelihoodConfig = { shortWindow: 20, historyPoints: 2000, minHistory: 30, instantWeight: 0 };
 
 /**
  * Anomaly likelihood, after HTM's post-processing: the recent average of a method's raw scores is
@@ -27,6 +32,8 @@ export class AnomalyLikelihood {
   private sum = 0;
   private mean = 0;
   private variance = 0;
+  private rawMean = 0;
+  private rawVariance = 0;
   private n = 0;
 
   constructor(private readonly config: LikelihoodConfig = defaultLikelihoodConfig) {
@@ -54,16 +61,30 @@ export class AnomalyLikelihood {
 
     let logTail = 0;
     const mean = this.mean;
-    if (this.n >= this.config.minHistory && average > mean) {
-      const floor = 1e-6 * mean * mean + 1e-18;
-      const v = this.variance;
-      logTail = logUpperTail((average - mean) / Math.sqrt(v > floor ? v : floor));
+    const instantWeight = this.config.instantWeight;
+    if (this.n >= this.config.minHistory) {
+      if (average > mean) {
+        const floor = 1e-6 * mean * mean + 1e-18;
+        const v = this.variance;
+        logTail = logUpperTail((average - mean) / Math.sqrt(v > floor ? v : floor));
+      }
+      if (instantWeight > 0 && raw > this.rawMean) {
+        const floor = 1e-6 * this.rawMean * this.rawMean + 1e-18;
+        const v = this.rawVariance;
+        const instant = instantWeight * logUpperTail((raw - this.rawMean) / Math.sqrt(v > floor ? v : floor));
+        if (instant < logTail) logTail = instant;
+      }
     }
     const n = ++this.n;
     const rate = n < this.config.historyPoints ? 1 / n : 1 / this.config.historyPoints;
     const d = average - mean;
     this.mean = mean + rate * d;
     this.variance = (1 - rate) * (this.variance + rate * d * d);
+    if (instantWeight > 0) {
+      const dr = raw - this.rawMean;
+      this.rawMean += rate * dr;
+      this.rawVariance = (1 - rate) * (this.rawVariance + rate * dr * dr);
+    }
     return logTail;
   }
 
@@ -82,6 +103,8 @@ export class AnomalyLikelihood {
       sum: this.sum,
       mean: this.mean,
       variance: this.variance,
+      rawMean: this.rawMean,
+      rawVariance: this.rawVariance,
       n: this.n,
     };
   }
@@ -94,6 +117,8 @@ export class AnomalyLikelihood {
     this.sum = decodeNumber(state['sum']);
     this.mean = decodeNumber(state['mean']);
     this.variance = decodeNumber(state['variance']);
+    this.rawMean = decodeNumber(state['rawMean']);
+    this.rawVariance = decodeNumber(state['rawVariance']);
     this.n = decodeNumber(state['n']);
   }
 }
