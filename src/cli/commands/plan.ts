@@ -83,7 +83,7 @@ export function formatPlanTree(plan: Plan, options: { steps?: boolean } = {}): s
         const job = byId.get(id);
         if (!job) return;
         const lastJob = ji === stage.jobs.length - 1;
-        out.push(`${stagePrefix}${lastJob ? '└─' : '├─'} ${job.name}${jobDetails(job)}`);
+        out.push(`${stagePrefix}${lastJob ? '└─' : '├─'} ${job.name}${jobDetails(job, si === 0)}`);
         if (options.steps) {
           const jobPrefix = stagePrefix + (lastJob ? '   ' : '│  ');
           job.steps.forEach((step, k) => {
@@ -114,10 +114,10 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.code}]`;
 }
 
-function jobDetails(job: Job): string {
+function jobDetails(job: Job, firstStage: boolean): string {
   const parts: string[] = [];
-  if (job.needs === null) parts.push('after earlier stages');
-  else if (job.needs.length > 0) parts.push(`needs ${job.needs.map((n) => n.job + (n.optional ? '?' : '')).join(', ')}`);
+  if (job.needs === null && !firstStage) parts.push('after earlier stages');
+  else if (job.needs !== null && job.needs.length > 0) parts.push(`needs ${job.needs.map((n) => n.job + (n.optional ? '?' : '')).join(', ')}`);
   if (job.when !== 'on_success') parts.push(`when ${job.when}`);
   if (job.allowFailure) parts.push('may fail');
   if (job.environment) parts.push(`env ${job.environment.name}`);

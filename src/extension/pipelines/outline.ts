@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { parseAzurePipeline } from '../../core/pipeline/azure/azureParser';
 import { pipelineFormatOf } from '../../core/pipeline/formats';
 import { parseGithubWorkflow } from '../../core/pipeline/github/githubParser';
+import { memoryFileSource } from '../../core/pipeline/gitlab/gitlabContext';
+import { parseGitlabPipeline } from '../../core/pipeline/gitlab/gitlabParser';
 import { parseJenkinsfile } from '../../core/pipeline/jenkins/jenkinsParser';
 import type { Job, Pipeline, PipelineFormat, SourceRange } from '../../core/pipeline/model';
 import { loadYaml } from '../../core/pipeline/yaml/yamlLoader';
@@ -53,8 +55,12 @@ function parseForOutline(format: PipelineFormat, file: string, text: string): Pi
       const loaded = loadYaml(text, file);
       return loaded.value === undefined ? undefined : parseAzurePipeline({ file, text, loaded });
     }
-    case 'gitlab':
-      return undefined;
+    case 'gitlab': {
+      const loaded = loadYaml(text, file, { gitlabTags: true, documents: 'gitlabHeader' });
+      if (loaded.value === undefined) return undefined;
+      // Only this text: includes are not read and rules are evaluated for a push to main, which an outline does not show.
+      return parseGitlabPipeline({ file, text, source: memoryFileSource({ [file]: text }), context: { pipelineSource: 'push', branch: 'main' } });
+    }
   }
 }
 

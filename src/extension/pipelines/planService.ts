@@ -43,6 +43,8 @@ export class PlanService implements vscode.Disposable {
       watcher.onDidChange(onFile),
       watcher.onDidDelete(onFile),
       vscode.workspace.onDidSaveTextDocument((doc) => onFile(doc.uri)),
+      // Trusted now: git may give GitLab its real branch and changed files.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleRefresh()),
     );
   }
 
@@ -109,7 +111,8 @@ export class PlanService implements vscode.Disposable {
     this.controller = controller;
     const started = performance.now();
     try {
-      const plan = await loadWorkspacePlan(this.folder.uri.fsPath, { signal: controller.signal });
+      // git gives GitLab its pipeline context; it runs only in a trusted workspace (reliability.md item 19).
+      const plan = await loadWorkspacePlan(this.folder.uri.fsPath, { signal: controller.signal, useGit: vscode.workspace.isTrusted });
       this.failure = undefined;
       const jobs = plan.pipelines.reduce((n, p) => n + p.jobs.length, 0);
       this.log.info(`Plan: ${plan.pipelines.length} pipelines, ${jobs} jobs, ${plan.diagnostics.length} diagnostics in ${(performance.now() - started).toFixed(1)} ms.`);
@@ -130,6 +133,8 @@ export class PlanService implements vscode.Disposable {
         for (const s of j.steps) if (s.range) sources.add(s.range.file);
       }
       for (const d of p.diagnostics) sources.add(d.file);
+      const included = (p as { includedFiles?: unknown }).includedFiles;
+      if (Array.isArray(included)) for (const f of included) if (typeof f === 'string') sources.add(f);
     }
     this.sources = sources;
     if (!this.disposed) this.changed.fire(plan);

@@ -5,12 +5,15 @@ import { describeError, OpsloopError } from '../../core/errors';
 import { parseAzurePipeline } from '../../core/pipeline/azure/azureParser';
 import { pipelineFormatOf } from '../../core/pipeline/formats';
 import { parseGithubWorkflow } from '../../core/pipeline/github/githubParser';
+import { parseGitlabPipeline } from '../../core/pipeline/gitlab/gitlabParser';
 import { parseJenkinsfile } from '../../core/pipeline/jenkins/jenkinsParser';
 import type { Diagnostic, Pipeline, PipelineFormat, Plan } from '../../core/pipeline/model';
+import { memoryFileSource } from '../../core/pipeline/gitlab/gitlabContext';
 import { normalizeRelativePath, type ReadWorkspaceFile } from '../../core/pipeline/parserSupport';
 import { validatePlan } from '../../core/pipeline/validate';
 import { defaultYamlLimits } from '../../core/pipeline/yaml/yamlLoader';
 import { discoverPipelineFiles } from './discovery';
+import { type GitlabInputs, type GitlabSourceOptions, prepareGitlabInputs } from './gitlabSource';
 
 export interface LoadPlanOptions {
   /** Pipeline files to read (workspace-relative or absolute); default: discover them all. */
@@ -18,6 +21,13 @@ export interface LoadPlanOptions {
   readonly signal?: AbortSignal;
   /** Largest file read, in bytes (default: the YAML loader's limit, 4 MiB). */
   readonly maxFileBytes?: number;
+  /**
+   * May git run (for GitLab's pipeline context: branch, changed files, repository listing)?
+   * Default true; the extension passes false in Restricted Mode (reliability.md item 19).
+   */
+  readonly useGit?: boolean;
+  /** The GitLab pipeline to plan for: pipeline source, variables, another branch or tag. */
+  readonly gitlab?: Pick<GitlabSourceOptions, 'pipelineSource' | 'variables' | 'branch' | 'tag' | 'gitPath'>;
 }
 
 /**
@@ -52,6 +62,14 @@ export async function loadWorkspacePlan(root: string, options: LoadPlanOptions =
   }
 
   const readFile = workspaceReader(rootPath, maxBytes);
+  let gitlabInputs: Promise<GitlabInputs> | undefined;
+  const gitlab = (): Promise<GitlabInputs> =>
+    (gitlabInputs ??= prepareGitlabInputs(rootPath, {
+      ...options.gitlab,
+      useGit: options.useGit !== false,
+      maxFileBytes: maxBytes,
+      ...(options.signal ? { signal: options.signal } : {}),
+    }));
   const pipelines: Pipeline[] = [];
   const files: string[] = [];
   for (const target of targets) {
@@ -65,6 +83,10 @@ export async function loadWorkspacePlan(root: string, options: LoadPlanOptions =
     const format = target.format ?? guessFormat(target.path, read);
     if (!target.format) {
       planDiagnostics.push(planDiagnostic('info', 'format-guessed', `${target.path} is not at a place a CI looks for; read as ${format} from its content.`, target.path));
+    }
+    if (format === 'gitlab') {
+      pipelines.push(await parseGitlabFile(target.path, read, gitlab));
+      continue;
     }
     pipelines.push(parseFile(format, target.path, read, readFile));
   }
@@ -81,28 +103,43 @@ export function parseFile(format: PipelineFormat, file: string, text: string, re
         return parseAzurePipeline({ file, text, ...(readFile ? { readFile } : {}) });
       case 'jenkins':
         return parseJenkinsfile({ file, text });
-      case 'gitlab':
-        return {
-          format,
-          file,
-          name: file,
-          stages: [],
-          jobs: [],
-          variables: {},
-          diagnostics: [planDiagnostic('warning', 'parser-not-wired', 'The GitLab CI parser is not wired into this build yet; this file is listed but not analysed.', file)],
-        };
+      case 'gitlab': {
+        // Without the repository listing and git: only this text, planned for a push to main.
+        const source = memoryFileSource({ [file]: text });
+        return parseGitlabPipeline({ file, text, source: readFile ? { read: (p) => (p === file ? text : readFile(p)), glob: source.glob } : source, context: { pipelineSource: 'push', branch: 'main' } });
+      }
     }
   } catch (error) {
-    return {
-      format,
-      file,
-      name: file,
-      stages: [],
-      jobs: [],
-      variables: {},
-      diagnostics: [planDiagnostic('error', 'internal-error', `Opsloop could not analyse this file: ${describeError(error)}`, file)],
-    };
+    return failedPipeline(format, file, error);
   }
+}
+
+/** A GitLab pipeline with the repository's files and git context (prepared once per plan). */
+async function parseGitlabFile(file: string, text: string, inputs: () => Promise<GitlabInputs>): Promise<Pipeline> {
+  let prepared: GitlabInputs;
+  try {
+    prepared = await inputs();
+  } catch (error) {
+    if (OpsloopError.is(error, 'cancelled')) throw error;
+    return failedPipeline('gitlab', file, error);
+  }
+  try {
+    return parseGitlabPipeline({ file, text, source: prepared.source, context: prepared.context });
+  } catch (error) {
+    return failedPipeline('gitlab', file, error);
+  }
+}
+
+function failedPipeline(format: PipelineFormat, file: string, error: unknown): Pipeline {
+  return {
+    format,
+    file,
+    name: file,
+    stages: [],
+    jobs: [],
+    variables: {},
+    diagnostics: [planDiagnostic('error', 'internal-error', `Opsloop could not analyse this file: ${describeError(error)}`, file)],
+  };
 }
 
 /** Reads a pipeline file with a size cap; a problem is returned as a diagnostic. */

@@ -49,7 +49,8 @@ describe('loadWorkspacePlan', function () {
     const azure = plan.pipelines.find((p) => p.file === 'azure-pipelines.yml')!;
     assert.ok(azure.jobs.some((j) => j.source.file === 'templates/jobs.yml'), 'templates were read');
     assert.equal(plan.pipelines.find((p) => p.file === 'Jenkinsfile')!.jobs.length, 7);
-    assert.equal(plan.pipelines.find((p) => p.file === '.gitlab-ci.yml')!.format, 'gitlab');
+    const gitlab = plan.pipelines.find((p) => p.file === '.gitlab-ci.yml')!;
+    assert.deepEqual([gitlab.format, gitlab.jobs.map((j) => [j.id, j.stage])], ['gitlab', [['.gitlab-ci.yml#build', 'test']]]);
     assert.deepEqual(plan.diagnostics.filter((d) => d.file === 'azure-pipelines.yml'), []);
   });
 
