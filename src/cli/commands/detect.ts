@@ -90,7 +90,7 @@ export const detectCommand: CliCommand = {
             while (window < windows.length && windows[window]![1] < t) window++;
             label = window < windows.length && windows[window]![0] <= t ? ',1' : ',0';
           }
-          text += `${batch.texts[i]},${v === v ? v : ''},${score}${label}\n`;
+          text += `${batch.texts[i]},${v === v ? v : ''},${score === 0 ? '0' : score}${label}\n`;
           for (const a of detector.takeFinished()) {
             anomalyCount++;
             if (found.length < summaryLimit) found.push(a);

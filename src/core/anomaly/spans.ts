@@ -41,6 +41,8 @@ const sustainedPoints = 6;
 /** Deviations are reported up to this many MADs (a flat baseline has a MAD of 0). */
 const maxDeviation = 1e4;
 
+const noAnomalies: Anomaly[] = [];
+
 /** Distance from the baseline in MADs, finite. */
 function deviationOf(p: Readonly<PointInsight>): number {
   if (p.value === p.baseline || p.value !== p.value || p.baseline !== p.baseline) return 0;
@@ -134,6 +136,8 @@ export class SpanTracker {
 
   /** Anomalies that ended since the last call. */
   takeFinished(): Anomaly[] {
+    // Called after every point: hand out the shared empty list when there is nothing new.
+    if (this.finished.length === 0) return noAnomalies;
     const out = this.finished;
     this.finished = [];
     return out;
