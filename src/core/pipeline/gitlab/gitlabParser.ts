@@ -6,7 +6,7 @@ import { resolveIncludes, type GitlabFile } from './includes';
 import { globalKeywords, resolveExtends, resolveReferences, type ResolveProblem } from './resolve';
 import { changesMatch, isWhen, matchOnlyExcept, matchRules, whenValues, type Path, type RuleEnvironment, type RuleProblem } from './rules';
 import { expandServer, layered, layerVariables, plainVariables, rawVariables, readVariables, variableResolver, type GitlabVariable, type VariableMap, type VariableProblem } from './variables';
-import { describeValue, flatten, get, has, isMap, scalarText, type YamlMap } from './yamlData';
+import { copyMap, describeValue, flatten, get, has, isMap, scalarText, type YamlMap } from './yamlData';
 
 /**
  * GitLab CI: `.gitlab-ci.yml` and what it includes, turned into the plan model for one pipeline
@@ -93,36 +93,40 @@ class Locator {
     private readonly rootFile: string,
   ) {}
 
-  private search(key: string, path: Path, kind: 'value' | 'key', seen: Set<string>): SourceRange | undefined {
-    if (seen.has(key) || seen.size > 20) return undefined;
-    seen.add(key);
-    const files = this.definitions.get(key) ?? [];
-    for (let i = files.length - 1; i >= 0; i--) {
-      const f = files[i]!;
+  /** Depth-first through the defining files, then the parents (an extends cycle ends at depth 12). */
+  private search(key: string, path: Path, kind: 'value' | 'key', depth: number): SourceRange | undefined {
+    if (depth > 12) return undefined;
+    const files = this.definitions.get(key);
+    if (files) {
       const full = [key, ...path];
-      const r = kind === 'key' ? f.yaml.keyRangeOf(full) ?? f.yaml.rangeOf(full) : f.yaml.rangeOf(full);
-      if (r) return r;
+      for (let i = files.length - 1; i >= 0; i--) {
+        const f = files[i]!;
+        const r = kind === 'key' ? f.yaml.keyRangeOf(full) ?? f.yaml.rangeOf(full) : f.yaml.rangeOf(full);
+        if (r) return r;
+      }
     }
-    const parents = this.parents.get(key) ?? [];
-    for (let i = parents.length - 1; i >= 0; i--) {
-      const r = this.search(parents[i]!, path, kind, seen);
-      if (r) return r;
+    const parents = this.parents.get(key);
+    if (parents) {
+      for (let i = parents.length - 1; i >= 0; i--) {
+        const r = this.search(parents[i]!, path, kind, depth + 1);
+        if (r) return r;
+      }
     }
     return undefined;
   }
 
   /** The value at `path` under the top-level `key`; falls back to the nearest written ancestor. */
   range(key: string, path: Path = []): SourceRange {
-    return this.search(key, path, 'value', new Set()) ?? (path.length > 0 && key !== 'default' && gitlabDefaultKeywords.includes(String(path[0])) ? this.search('default', path, 'value', new Set()) : undefined) ?? this.nearest(key, path);
+    return this.search(key, path, 'value', 0) ?? (path.length > 0 && key !== 'default' && gitlabDefaultKeywords.includes(String(path[0])) ? this.search('default', path, 'value', 0) : undefined) ?? this.nearest(key, path);
   }
 
   keyRange(key: string, path: Path = []): SourceRange {
-    return this.search(key, path, 'key', new Set()) ?? this.nearest(key, path);
+    return this.search(key, path, 'key', 0) ?? this.nearest(key, path);
   }
 
   private nearest(key: string, path: Path): SourceRange {
     for (let n = path.length - 1; n >= 0; n--) {
-      const r = this.search(key, path.slice(0, n), n === 0 ? 'key' : 'value', new Set());
+      const r = this.search(key, path.slice(0, n), n === 0 ? 'key' : 'value', 0);
       if (r) return r;
     }
     const f = this.definitions.get(key)?.at(-1);
@@ -488,7 +492,7 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
       if (has(raw, key) || !allowed(key)) continue;
       const value = has(defaultMap, key) ? get(defaultMap, key) : has(legacy, key) ? get(legacy, key) : undefined;
       if (value === undefined) continue;
-      out ??= { ...raw };
+      out ??= copyMap(raw);
       out[key] = value;
     }
     return out ?? raw;

@@ -202,9 +202,13 @@ export function resolveIncludes(rootFile: string, rootText: string | undefined, 
   const layers = expand(rootFile, text, [rootFile]);
   const root = loaded.get(rootFile);
   if (!root?.content) return { config: undefined, files, definitions, diagnostics, includeCount: count };
-  let merged: YamlMap = {};
+  // One pass over the layers into a fresh object (deepMerge copies what it merges, so no input changes).
+  const merged: YamlMap = {};
   for (const { layer, from } of layers) {
-    merged = deepMerge(merged, layer) as YamlMap;
+    for (const key of Object.keys(layer)) {
+      const value = layer[key];
+      set(merged, key, has(merged, key) && isMap(merged[key]) && isMap(value) ? deepMerge(merged[key], value) : value);
+    }
     for (const key of Object.keys(layer)) {
       const list = definitions.get(key);
       if (!list) definitions.set(key, [from]);

@@ -96,7 +96,6 @@ export function layerVariables(...layers: (VariableMap | undefined)[]): Map<stri
   return out;
 }
 
-const SERVER_REFERENCE = /\$([a-zA-Z_][a-zA-Z0-9_]*)|\$\{([a-zA-Z_][a-zA-Z0-9_]*)\}|%([a-zA-Z_][a-zA-Z0-9_]*)%/g;
 const RUNNER_REFERENCE = /\$\$|\$([a-zA-Z_][a-zA-Z0-9_]*)|\$\{([a-zA-Z_][a-zA-Z0-9_]*)\}/g;
 
 /**
@@ -104,8 +103,47 @@ const RUNNER_REFERENCE = /\$\$|\$([a-zA-Z_][a-zA-Z0-9_]*)|\$\{([a-zA-Z_][a-zA-Z0
  * paths and `changes`/`exists` paths: `$VAR`, `${VAR}` and `%VAR%`; an unknown variable becomes ''.
  */
 export function expandServer(text: string, lookup: (name: string) => string | undefined): string {
-  if (!text.includes('$') && !text.includes('%')) return text;
-  return text.replace(SERVER_REFERENCE, (_m, a?: string, b?: string, c?: string) => lookup((a ?? b ?? c)!) ?? '');
+  if (text.indexOf('$') < 0 && text.indexOf('%') < 0) return text;
+  // A hand-written scan: this runs for every job's image and environment.
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x24 /* $ */ && c !== 0x25 /* % */) continue;
+    let nameStart: number;
+    let nameEnd: number;
+    let end: number;
+    if (c === 0x24 && text.charCodeAt(i + 1) === 0x7b /* { */) {
+      nameStart = i + 2;
+      nameEnd = nameEnd0(text, nameStart);
+      if (nameEnd === nameStart || text.charCodeAt(nameEnd) !== 0x7d /* } */) continue;
+      end = nameEnd + 1;
+    } else {
+      nameStart = i + 1;
+      nameEnd = nameEnd0(text, nameStart);
+      if (nameEnd === nameStart) continue;
+      if (c === 0x25) {
+        if (text.charCodeAt(nameEnd) !== 0x25) continue;
+        end = nameEnd + 1;
+      } else end = nameEnd;
+    }
+    out += text.slice(from, i) + (lookup(text.slice(nameStart, nameEnd)) ?? '');
+    from = end;
+    i = end - 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** End of a variable name (`[A-Za-z_][A-Za-z0-9_]*`) starting at `start`; `start` when there is none. */
+function nameEnd0(text: string, start: number): number {
+  let i = start;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+    const digit = c >= 0x30 && c <= 0x39;
+    if (!(letter || (digit && i > start))) break;
+  }
+  return i;
 }
 
 /**

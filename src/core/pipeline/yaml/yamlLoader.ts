@@ -366,6 +366,11 @@ class LineIndex {
   private readonly starts: number[] = [0];
 
   constructor(text: string) {
+    if (text.indexOf('\r') < 0) {
+      // the usual case: jump from line break to line break
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 0x0a) this.starts.push(i + 1);
@@ -628,51 +633,52 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
 }
 
 function makeLoaded(value: unknown, diagnostics: Diagnostic[], root: () => PNode | undefined, rangeAt: (start: number, end: number) => SourceRange, file: string): LoadedYaml {
-  /** The nodes along `path` (index i = after i segments); stops where the path leaves the tree. */
-  const walk = (path: readonly (string | number)[]): { node: PNode; key?: PNode }[] => {
-    const out: { node: PNode; key?: PNode }[] = [];
+  /**
+   * Follows `path` from the root; `found` is how many segments matched, `node`/`key` where it
+   * stopped. No allocation per segment: the parsers ask for thousands of ranges.
+   */
+  const walk = (path: readonly (string | number)[]): { found: number; node: PNode | undefined; key: PNode | undefined } => {
     let node = root();
-    if (!node) return out;
-    out.push({ node });
+    let key: PNode | undefined;
+    let found = 0;
+    if (!node) return { found: -1, node: undefined, key: undefined };
     for (const segment of path) {
       const target = deref(node);
       if (!target) break;
-      const entries = entriesOf(target);
-      if (entries) {
-        const entry = entries.get(String(segment));
+      if (target.kind === 'mapping') {
+        const entry = entriesOf(target)!.get(String(segment));
         if (!entry) break;
         node = entry.value;
-        out.push({ node, key: entry.key });
+        key = entry.key;
       } else if (target.kind === 'sequence' && target.items && typeof segment === 'number') {
         const item = target.items[segment];
         if (!item) break;
         node = item;
-        out.push({ node, key: item });
+        key = item;
       } else {
         break;
       }
+      found++;
     }
-    return out;
+    return { found, node, key };
   };
   const range = (n: PNode): SourceRange => rangeAt(n.start, n.end);
   return {
     value,
     diagnostics,
     rangeOf(path) {
-      const steps = walk(path);
-      return steps.length === path.length + 1 ? range(steps[steps.length - 1]!.node) : undefined;
+      const w = walk(path);
+      return w.found === path.length && w.node ? range(w.node) : undefined;
     },
     keyRangeOf(path) {
       if (path.length === 0) return undefined;
-      const steps = walk(path);
-      const key = steps.length === path.length + 1 ? steps[steps.length - 1]!.key : undefined;
-      return key ? range(key) : undefined;
+      const w = walk(path);
+      return w.found === path.length && w.key ? range(w.key) : undefined;
     },
     nearestRangeOf(path) {
-      const steps = walk(path);
-      const last = steps[steps.length - 1];
-      if (!last) return { file, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
-      return range(last.node);
+      const w = walk(path);
+      if (!w.node) return { file, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
+      return range(w.node);
     },
   };
 }
