@@ -475,6 +475,35 @@ function measureValue(value: unknown, pnode: PNode | undefined, limits: YamlLimi
  * A fresh copy of js-yaml's value as plain data (aliases become copies). Runs only after
  * `measureValue` accepted the document, so it is bounded by the node and depth limits.
  */
+/**
+ * Makes every alias site independent in place: the first place an object is met keeps it, any
+ * later place (an alias) gets a deep copy. Only what aliases share is copied; the rest of
+ * js-yaml's fresh value is kept as it is.
+ */
+function unshare(value: unknown, seen: Set<object>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return cloneValue(value);
+  seen.add(value);
+  if (value instanceof YamlReference) {
+    const path = value.path as unknown[];
+    for (let i = 0; i < path.length; i++) path[i] = unshare(path[i], seen);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = unshare(value[i], seen);
+  } else if (value instanceof Date) {
+    return value.toISOString();
+  } else {
+    const map = value as Record<string, unknown>;
+    for (const key of Object.keys(map)) {
+      const item = map[key];
+      if (item !== null && typeof item === 'object') {
+        const fresh = unshare(item, seen);
+        if (fresh !== item) setOwn(map, key, fresh);
+      }
+    }
+  }
+  return value;
+}
+
 function cloneValue(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof YamlReference) return new YamlReference(value.path.map(cloneValue));
@@ -608,12 +637,12 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
   }
 
   // Without aliases js-yaml's value shares nothing and is bounded by the text: use it as it is.
-  // With aliases, measure the expansion first (memoised, cheap), then copy.
+  // With aliases, measure the expansion first (memoised, cheap), then copy what aliases share.
   let value: unknown = documents[docIndex];
   if (recorder.aliases > 0) {
     try {
       measureValue(value, undefined, limits, 0, new Map(), new Set());
-      value = cloneValue(value);
+      value = unshare(value, new Set());
     } catch (e) {
       if (!(e instanceof LimitError) && !(e instanceof RangeError)) throw e;
       let located: LimitError | undefined;
