@@ -10,7 +10,10 @@
  */
 import { OpsloopError } from '../errors';
 import { setLabel } from './labels';
+import { decodeMatrixFast } from './prometheusMatrix';
 import type { Series, SeriesResult } from './series';
+
+const utf8 = new TextDecoder('utf-8');
 
 export interface PrometheusEnvelope {
   readonly status: 'success' | 'error';
@@ -68,7 +71,15 @@ export interface DecodedMatrix {
  * instant query returns a vector); native-histogram samples, which have no single value, are
  * left out with a warning. `name` is used for series without a `__name__` (computed queries).
  */
-export function decodePrometheusQuery(body: string, name: string, what = 'Prometheus'): DecodedMatrix {
+export function decodePrometheusQuery(raw: string | Uint8Array, name: string, what = 'Prometheus'): DecodedMatrix {
+  if (typeof raw !== 'string') {
+    const fast = decodeMatrixFast(raw, name);
+    if (fast) {
+      const warnings = [...fast.warnings.map((w) => `${what}: ${w}`), ...fast.infos.map((w) => `${what} (info): ${w}`)];
+      return { result: { series: fast.series, ...(warnings.length ? { warnings } : {}) }, samples: fast.samples };
+    }
+  }
+  const body = typeof raw === 'string' ? raw : utf8.decode(raw);
   const env = parsePrometheusEnvelope(body, what);
   if (env.status === 'error') {
     throw new OpsloopError(env.errorType === 'bad_data' ? 'invalidInput' : 'server', `${what} refused the query: ${env.errorType ? `${env.errorType}: ` : ''}${env.error ?? 'no reason given'}`);

@@ -4,6 +4,8 @@ import { OpsloopError } from '../../../../src/core/errors';
 import { datadogErrorMessage, decodeDatadogQuery } from '../../../../src/core/telemetry/datadogApi';
 import { decodeDynatraceMetrics, dynatraceErrorMessage, dynatraceResolution } from '../../../../src/core/telemetry/dynatraceApi';
 import { decodePrometheusQuery, decodePrometheusStrings, prometheusErrorMessage } from '../../../../src/core/telemetry/prometheusApi';
+import { parseDecimal, parseDecimalBytes } from '../../../../src/core/telemetry/decimal';
+import { decodeMatrixFast } from '../../../../src/core/telemetry/prometheusMatrix';
 import { parseSelector } from '../../../../src/core/telemetry/selector';
 import { SplunkExportDecoder, splunkTime, timechartSplitField } from '../../../../src/core/telemetry/splunkApi';
 
@@ -29,6 +31,58 @@ describe('API formats', () => {
     assert.throws(() => decodePrometheusQuery('<html>', 'q'), /not JSON \(6 bytes starting with "<html>"\)/);
     assert.equal(prometheusErrorMessage('{"status":"error","errorType":"execution","error":"too many"}'), 'execution: too many');
     assert.deepEqual(decodePrometheusStrings('{"status":"success","data":["a","b",3]}'), ['a', 'b']);
+  });
+
+  it('decimal fast path gives exactly what Number() gives, or steps aside', () => {
+    const check = (text: string): void => {
+      const want = Number(text);
+      const bytes = new TextEncoder().encode(text);
+      for (const got of [parseDecimal(text, 0, text.length), parseDecimalBytes(bytes, 0, bytes.length)]) {
+        if (got !== undefined) assert.ok(Object.is(got, want), `${text}: ${got} vs ${want}`);
+      }
+    };
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (v) => check(String(v))));
+    fc.assert(fc.property(fc.stringMatching(/^[+-]?\d{0,18}(\.\d{0,18})?([eE][+-]?\d{1,3})?$/), check));
+    for (const t of ['0', '-0', '1.', '.5', '0.1', '1e22', '1e23', '123456789012345', '1234567890123456', '9007199254740993', '1e-22', '2.5e-3']) check(t);
+    assert.equal(parseDecimal('0x10', 0, 4), undefined);
+    assert.equal(parseDecimal('', 0, 0), undefined);
+    assert.ok(Object.is(parseDecimal('-0', 0, 2), -0));
+  });
+
+  it('Prometheus: the byte fast path decodes matrices exactly like JSON.parse, and steps aside otherwise (property)', () => {
+    const sample = fc.tuple(fc.integer({ min: 1_600_000_000, max: 1_800_000_000 }), fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).map(String), fc.constantFrom('NaN', '+Inf', '-Inf', '1e-3', '0')));
+    const item = fc.record({ metric: fc.dictionary(fc.constantFrom('__name__', 'job', 'a"b', 'é'), fc.string({ maxLength: 6 }), { maxKeys: 3 }), values: fc.array(sample, { maxLength: 30 }) });
+    const answer = fc.record({ items: fc.array(item, { maxLength: 4 }), warnings: fc.option(fc.array(fc.string({ maxLength: 10 }), { maxLength: 2 })), pretty: fc.boolean() });
+    const enc = new TextEncoder();
+    fc.assert(
+      fc.property(answer, ({ items, warnings, pretty }) => {
+        const body = JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: items }, ...(warnings ? { warnings } : {}) }, null, pretty ? 1 : 0);
+        const slow = decodePrometheusQuery(body, 'q');
+        const fast = decodePrometheusQuery(enc.encode(body), 'q');
+        assert.deepEqual(fast, slow);
+      }),
+      { numRuns: 300 },
+    );
+    const base = enc.encode(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: { a: '1' }, values: [[1, '2'], [3, 'NaN']] }] }, warnings: ['w'] }));
+    assert.ok(decodeMatrixFast(base, 'q'), 'a typical answer takes the fast path');
+    fc.assert(
+      fc.property(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 }), (at, byte) => {
+        const mutated = base.slice();
+        mutated[at] = byte;
+        let slow: unknown;
+        try {
+          slow = decodePrometheusQuery(new TextDecoder().decode(mutated), 'q');
+        } catch {
+          slow = 'error';
+        }
+        const fast = decodeMatrixFast(mutated, 'q');
+        if (fast !== undefined) {
+          assert.notEqual(slow, 'error', 'the fast path accepted what JSON.parse refuses');
+          assert.deepEqual(fast.series, (slow as { result: { series: unknown } }).result.series);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('Prometheus: vector results (instant queries) become one-point series', () => {
