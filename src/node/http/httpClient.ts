@@ -74,13 +74,17 @@ export interface HttpRequest {
   readonly retryAfterHeaders?: readonly string[];
   /** Statuses returned to the caller instead of thrown (e.g. 404 when absence is an answer). */
   readonly acceptStatus?: (status: number) => boolean;
+  /** Return the body as bytes (`body`) instead of text, for decoders that read bytes. */
+  readonly binary?: boolean;
 }
 
 export interface HttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** The collected body ('' when streamed). */
+  /** The collected body ('' when streamed or binary). */
   readonly text: string;
+  /** The collected body as bytes, when the request asked for `binary`. */
+  readonly body?: Uint8Array;
   readonly bytes: number;
   readonly attempts: number;
   /** Where the answer came from, after redirects. */
@@ -260,9 +264,9 @@ export class HttpClient {
         }
         const ok = (status >= 200 && status < 300) || req.acceptStatus?.(status) === true;
         const consumer = ok ? req.stream?.() : undefined;
-        let read: { text: string; bytes: number };
+        let read: { text: string; bytes: number; body?: Uint8Array };
         try {
-          read = await readBody(response.data, ok ? maxBytes : Math.min(maxBytes, 1024 * 1024), consumer, controller.signal);
+          read = await readBody(response.data, ok ? maxBytes : Math.min(maxBytes, 1024 * 1024), consumer, controller.signal, ok && req.binary === true);
         } catch (error) {
           if (error instanceof BodyTooLarge) {
             if (!ok) read = { text: error.partial, bytes: error.bytes };
@@ -278,7 +282,7 @@ export class HttpClient {
           }
         }
         this.stats.bytes += read.bytes;
-        if (ok) return { status, headers: responseHeaders, text: read.text, bytes: read.bytes, url, redirected };
+        if (ok) return { status, headers: responseHeaders, text: read.text, bytes: read.bytes, url, redirected, ...(read.body ? { body: read.body } : {}) };
         const retryAfter = parseRetryAfter(responseHeaders['retry-after'], this.now()) ?? extraRetryAfter(responseHeaders, req.retryAfterHeaders);
         const error = statusError(req, status, read.text, url, redirected && req.credentials !== undefined && new URL(url).origin !== req.credentials.origin);
         if (isRetryableStatus(status)) throw new Retryable(error, retryAfter);
@@ -303,13 +307,13 @@ class BodyTooLarge extends Error {
   }
 }
 
-function readBody(stream: Readable, maxBytes: number, consumer: ((chunk: string) => void) | undefined, signal: AbortSignal): Promise<{ text: string; bytes: number }> {
+function readBody(stream: Readable, maxBytes: number, consumer: ((chunk: string) => void) | undefined, signal: AbortSignal, binary = false): Promise<{ text: string; bytes: number; body?: Uint8Array }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const decoder = consumer ? new TextDecoder('utf-8') : undefined;
     let bytes = 0;
     let settled = false;
-    const finish = (error?: unknown, value?: { text: string; bytes: number }): void => {
+    const finish = (error?: unknown, value?: { text: string; bytes: number; body?: Uint8Array }): void => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
@@ -349,7 +353,8 @@ function readBody(stream: Readable, maxBytes: number, consumer: ((chunk: string)
           return;
         }
       }
-      finish(undefined, { text: decoder ? '' : Buffer.concat(chunks).toString('utf8'), bytes });
+      if (binary) finish(undefined, { text: '', bytes, body: Buffer.concat(chunks) });
+      else finish(undefined, { text: decoder ? '' : Buffer.concat(chunks).toString('utf8'), bytes });
     });
     stream.on('error', (error) => finish(error));
     stream.on('aborted', () => finish(new Error('the server closed the connection before the answer was complete')));

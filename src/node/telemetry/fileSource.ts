@@ -103,7 +103,9 @@ export class FileSource implements TelemetrySource {
 
   private async parse(file: string, format: string, signal: AbortSignal | undefined, accept: ((name: string, labels: Readonly<Record<string, string>>) => boolean) | undefined, mtime: number): Promise<Parsed> {
     if (signal?.aborted) throw new OpsloopError('cancelled', `${this.what}: cancelled.`);
-    const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1024 * 1024 });
+    // OpenMetrics is parsed from bytes (only new series' text is decoded); the others read text.
+    const binary = format === 'openmetrics' || format === 'prometheus';
+    const stream = binary ? createReadStream(file, { highWaterMark: 1024 * 1024 }) : createReadStream(file, { encoding: 'utf8', highWaterMark: 1024 * 1024 });
     const onAbort = (): void => {
       stream.destroy(new OpsloopError('cancelled', `${this.what}: cancelled.`));
     };
@@ -128,7 +130,7 @@ export class FileSource implements TelemetrySource {
         defaultTime: mtime,
         ...(accept ? { accept } : {}),
       });
-      for await (const chunk of stream) parser.push(chunk as string);
+      for await (const chunk of stream) parser.push(chunk as Buffer);
       const r = parser.end();
       const warnings = [...r.warnings];
       if (format === 'openmetrics' && !r.sawEof && r.samples > 0) warnings.push(`${this.config.path} does not end with "# EOF": it may have been cut off.`);

@@ -105,13 +105,14 @@ export class PrometheusSource implements TelemetrySource {
         method: 'POST',
         idempotent: true,
         form: { query: q, start: chunk.start, end: chunk.end, step },
+        binary: true,
         ...(credentials ? { credentials } : {}),
         ...(this.config.headers ? { headers: this.config.headers } : {}),
         errorMessage: prometheusErrorMessage,
         ...(signal ? { signal } : {}),
         ...this.limits(),
       });
-      const { result } = decodePrometheusQuery(response.text, q, this.what);
+      const { result } = decodePrometheusQuery(response.body ?? response.text, q, this.what);
       // Warnings mean the server answered with what it had (e.g. a store did not respond).
       const partial: DataGap[] = (result.warnings ?? []).filter((w) => !w.includes('(info)')).map((reason) => ({ reason, from: chunk.start, to: chunk.end }));
       const warnings = (result.warnings ?? []).filter((w) => w.includes('(info)'));
