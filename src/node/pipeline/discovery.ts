@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { pipelineFormatOf } from '../../core/pipeline/formats';
 import type { PipelineFormat } from '../../core/pipeline/model';
@@ -20,7 +20,13 @@ export async function discoverPipelineFiles(root: string): Promise<PipelineFile[
   const candidates = async (dir: string): Promise<string[]> => {
     try {
       const entries = await readdir(dir, { withFileTypes: true });
-      return entries.filter((e) => e.isFile() && !skipped.has(e.name)).map((e) => join(dir, e.name));
+      const files: string[] = [];
+      for (const e of entries) {
+        if (skipped.has(e.name)) continue;
+        // A pipeline file may be a symbolic link (shared CI config): CI follows it, so do we.
+        if (e.isFile() || (e.isSymbolicLink() && (await stat(join(dir, e.name)).catch(() => undefined))?.isFile())) files.push(join(dir, e.name));
+      }
+      return files;
     } catch {
       return [];
     }

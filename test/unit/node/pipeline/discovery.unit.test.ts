@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverPipelineFiles } from '../../../../src/node/pipeline/discovery';
@@ -26,6 +26,13 @@ describe('discoverPipelineFiles', () => {
       { path: 'Jenkinsfile', format: 'jenkins' },
       { path: 'azure-pipelines.yml', format: 'azure' },
     ]);
+  });
+
+  it('follows a pipeline file that is a symbolic link, but not a dangling one', async () => {
+    touch('shared/ci.yml');
+    symlinkSync(join(root, 'shared/ci.yml'), join(root, '.gitlab-ci.yml'));
+    symlinkSync(join(root, 'missing.yml'), join(root, 'azure-pipelines.yml'));
+    assert.deepEqual(await discoverPipelineFiles(root), [{ path: '.gitlab-ci.yml', format: 'gitlab' }]);
   });
 
   it('returns nothing for a folder without pipelines or that does not exist', async () => {
