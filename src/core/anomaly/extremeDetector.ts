@@ -1,7 +1,7 @@
 import type { AnomalyMethod, ComponentDetector } from './component';
 import type { DetectorState } from './state';
 import { decodeInto, decodeNumber, encodeArray, encodeNumber, expectVersion } from './state';
-import { frugalStep } from './stats';
+import { HourOfDay, frugalStep } from './stats';
 
 export interface ExtremeConfig {
   /** Share of the record deviation forgotten per point, so a record from long ago stops shielding the present. */
@@ -29,6 +29,7 @@ export class ExtremeDetector implements ComponentDetector {
   baseline = Number.NaN;
   spread = Number.NaN;
   private readonly median = new Float64Array(slots).fill(Number.NaN);
+  private readonly hourOfDay = new HourOfDay();
   private mad = 0;
   private record = 0;
   private n = 0;
@@ -36,7 +37,7 @@ export class ExtremeDetector implements ComponentDetector {
   constructor(private readonly config: ExtremeConfig = defaultExtremeConfig) {}
 
   update(time: number, x: number): number {
-    const slot = Math.floor((((time % 86400) + 86400) % 86400) / 3600);
+    const slot = this.hourOfDay.of(time);
     let m = this.median[slot]!;
     if (m !== m) m = this.median[slot] = x;
     this.n++;

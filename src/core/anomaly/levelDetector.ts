@@ -1,6 +1,6 @@
 import type { AnomalyMethod, ComponentDetector } from './component';
 import type { DetectorState } from './state';
-import { frugalStep } from './stats';
+import { HourOfDay, frugalStep } from './stats';
 import { decodeInto, decodeNumber, encodeArray, encodeNumber, expectVersion } from './state';
 
 export interface LevelConfig {
@@ -31,6 +31,7 @@ export class LevelDetector implements ComponentDetector {
   private mad = 0;
   private n = 0;
   private readonly offsets = new Float64Array(24);
+  private readonly hourOfDay = new HourOfDay();
   private readonly slotCount = new Float64Array(24);
 
   constructor(private readonly config: LevelConfig = defaultLevelConfig) {}
@@ -42,7 +43,7 @@ export class LevelDetector implements ComponentDetector {
     let slot = -1;
     let offset = 0;
     if (seasonRate > 0) {
-      slot = Math.floor((((time % 86400) + 86400) % 86400) / 3600);
+      slot = this.hourOfDay.of(time);
       if (this.slotCount[slot]! >= 3) offset = this.offsets[slot]!;
     }
     const x = value - offset;

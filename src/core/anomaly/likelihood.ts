@@ -9,14 +9,9 @@ export interface LikelihoodConfig {
   readonly historyPoints: number;
   /** Points of history needed before any likelihood is given. */
   readonly minHistory: number;
-  /**
-   * Weight of a second test on the single newest raw score against the distribution of single
-   * scores, so a one-point spike is not averaged away (0: off).
-   */
-  readonly instantWeight: number;
 }
 
-export const defaultLikelihoodConfig: LikelihoodConfig = { shortWindow: 20, historyPoints: 2000, minHistory: 30, instantWeight: 0 };
+export const defaultLikelihoodConfig: LikelihoodConfig = { shortWindow: 20, historyPoints: 2000, minHistory: 30 };
 
 /**
  * Anomaly likelihood, after HTM's post-processing: the recent average of a method's raw scores is
@@ -32,12 +27,14 @@ export class AnomalyLikelihood {
   private sum = 0;
   private mean = 0;
   private variance = 0;
-  private rawMean = 0;
-  private rawVariance = 0;
   private n = 0;
+  private readonly historyPoints: number;
+  private readonly historyRate: number;
 
   constructor(private readonly config: LikelihoodConfig = defaultLikelihoodConfig) {
     this.ring = new Float64Array(config.shortWindow);
+    this.historyPoints = config.historyPoints;
+    this.historyRate = 1 / config.historyPoints;
   }
 
   /** Takes a raw score and returns the log tail probability of the recent average (<= 0). */
@@ -61,30 +58,16 @@ export class AnomalyLikelihood {
 
     let logTail = 0;
     const mean = this.mean;
-    const instantWeight = this.config.instantWeight;
-    if (this.n >= this.config.minHistory) {
-      if (average > mean) {
-        const floor = 1e-6 * mean * mean + 1e-18;
-        const v = this.variance;
-        logTail = logUpperTail((average - mean) / Math.sqrt(v > floor ? v : floor));
-      }
-      if (instantWeight > 0 && raw > this.rawMean) {
-        const floor = 1e-6 * this.rawMean * this.rawMean + 1e-18;
-        const v = this.rawVariance;
-        const instant = instantWeight * logUpperTail((raw - this.rawMean) / Math.sqrt(v > floor ? v : floor));
-        if (instant < logTail) logTail = instant;
-      }
+    if (this.n >= this.config.minHistory && average > mean) {
+      const floor = 1e-6 * mean * mean + 1e-18;
+      const v = this.variance;
+      logTail = logUpperTail((average - mean) / Math.sqrt(v > floor ? v : floor));
     }
     const n = ++this.n;
-    const rate = n < this.config.historyPoints ? 1 / n : 1 / this.config.historyPoints;
+    const rate = n < this.historyPoints ? 1 / n : this.historyRate;
     const d = average - mean;
     this.mean = mean + rate * d;
     this.variance = (1 - rate) * (this.variance + rate * d * d);
-    if (instantWeight > 0) {
-      const dr = raw - this.rawMean;
-      this.rawMean += rate * dr;
-      this.rawVariance = (1 - rate) * (this.rawVariance + rate * dr * dr);
-    }
     return logTail;
   }
 
@@ -103,8 +86,6 @@ export class AnomalyLikelihood {
       sum: this.sum,
       mean: this.mean,
       variance: this.variance,
-      rawMean: this.rawMean,
-      rawVariance: this.rawVariance,
       n: this.n,
     };
   }
@@ -117,8 +98,6 @@ export class AnomalyLikelihood {
     this.sum = decodeNumber(state['sum']);
     this.mean = decodeNumber(state['mean']);
     this.variance = decodeNumber(state['variance']);
-    this.rawMean = decodeNumber(state['rawMean']);
-    this.rawVariance = decodeNumber(state['rawVariance']);
     this.n = decodeNumber(state['n']);
   }
 }
