@@ -78,6 +78,17 @@ interface PNode {
   target?: PNode;
 }
 
+/** One entry of a mapping node; small mappings without merges are scanned, without building an index. */
+function entryOf(node: PNode, name: string): { key: PNode; value: PNode } | undefined {
+  if (node.kind !== 'mapping') return undefined;
+  const names = node.names;
+  if (!node.index && !node.merges && names && names.length <= 16) {
+    for (let i = names.length - 1; i >= 0; i--) if (names[i] === name) return { key: node.keys![i]!, value: node.values![i]! };
+    return undefined;
+  }
+  return entriesOf(node)!.get(name);
+}
+
 /** The entries of a mapping node by key name, built once when first asked for. */
 function entriesOf(node: PNode, depth = 0): Map<string, { key: PNode; value: PNode }> | undefined {
   if (node.kind !== 'mapping') return undefined;
@@ -383,6 +394,12 @@ class LineIndex {
 
   /** 1-based line and column of an offset. */
   position(offset: number): { line: number; column: number } {
+    const line = this.lineOf(offset);
+    return { line, column: offset - this.starts[line - 1]! + 1 };
+  }
+
+  /** 1-based line of an offset. */
+  lineOf(offset: number): number {
     const starts = this.starts;
     let lo = 0;
     let hi = starts.length - 1;
@@ -391,7 +408,12 @@ class LineIndex {
       if (starts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+    return lo + 1;
+  }
+
+  /** Offset where a 1-based line starts. */
+  lineStart(line: number): number {
+    return this.starts[line - 1]!;
   }
 }
 
@@ -562,9 +584,11 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
   let lines: LineIndex | undefined;
   const index = (): LineIndex => (lines ??= new LineIndex(text));
   const rangeAt = (start: number, end: number): SourceRange => {
-    const a = index().position(start);
-    const b = index().position(Math.max(start, end));
-    return { file, startLine: a.line, startColumn: a.column, endLine: b.line, endColumn: b.column };
+    const lines = index();
+    const stop = Math.max(start, end);
+    const startLine = lines.lineOf(start);
+    const endLine = lines.lineOf(stop);
+    return { file, startLine, startColumn: start - lines.lineStart(startLine) + 1, endLine, endColumn: stop - lines.lineStart(endLine) + 1 };
   };
   const report = (severity: Severity, code: string, message: string, start: number, end = start): void => {
     const r = rangeAt(start, end);
@@ -675,7 +699,7 @@ function makeLoaded(value: unknown, diagnostics: Diagnostic[], root: () => PNode
       const target = deref(node);
       if (!target) break;
       if (target.kind === 'mapping') {
-        const entry = entriesOf(target)!.get(String(segment));
+        const entry = entryOf(target, String(segment));
         if (!entry) break;
         node = entry.value;
         key = entry.key;
