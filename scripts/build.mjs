@@ -44,7 +44,8 @@ const builds = [
 ];
 if (existsSync(join(root, 'src/node/tables/tables.ts'))) {
   // danfojs-node (with the pure-JS tfjs) is big: its own bundle, loaded only when a table is asked for.
-  builds.push({ ...node, entryPoints: { tables: 'src/node/tables/tables.ts' }, outdir: 'dist', sourcemap: false, minify: true });
+  // danfo requires plotly only in a browser (`typeof window`); leave it out of the Node bundle.
+  builds.push({ ...node, entryPoints: { tables: 'src/node/tables/tables.ts' }, outdir: 'dist', sourcemap: false, minify: true, external: [...node.external, 'plotly.js-dist-min'] });
 }
 if (webviewEntries.length > 0) {
   builds.push({
