@@ -1,6 +1,8 @@
 import { formatLabels } from '../../core/pipeline/formats';
 import type { Diagnostic, Job, Pipeline, Plan } from '../../core/pipeline/model';
-import { loadWorkspacePlan } from '../../node/pipeline/loadPlan';
+import { OpsloopError } from '../../core/errors';
+import type { GitlabPipelineSource } from '../../core/pipeline/gitlab/gitlabContext';
+import { type LoadPlanOptions, loadWorkspacePlan } from '../../node/pipeline/loadPlan';
 import { parseArgs } from '../args';
 import { type CliCommand, type CliIO, ExitCode } from '../cliCommand';
 
@@ -130,10 +132,33 @@ function firstLine(text: string, max = 70): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
+const pipelineSources: readonly GitlabPipelineSource[] = ['push', 'web', 'schedule', 'api', 'trigger', 'pipeline', 'parent_pipeline', 'merge_request_event', 'external_pull_request_event', 'chat', 'webide', 'external', 'ondemand_dast_scan', 'ondemand_dast_validation', 'security_orchestration_policy'];
+
+/** The GitLab pipeline context the command line asks for; an unknown source or a malformed variable is a usage error. */
+function gitlabContextOptions(options: Record<string, unknown>): LoadPlanOptions['gitlab'] {
+  if (options.branch !== undefined && options.tag !== undefined) throw new OpsloopError('invalidInput', 'Give --branch or --tag, not both.');
+  const source = options.source as string | undefined;
+  if (source !== undefined && !pipelineSources.includes(source as GitlabPipelineSource)) {
+    throw new OpsloopError('invalidInput', `Unknown pipeline source '${source}': use one of ${pipelineSources.join(', ')}.`);
+  }
+  const variables: Record<string, string> = {};
+  for (const pair of (options.variable as string[] | undefined) ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(pair.slice(0, eq))) throw new OpsloopError('invalidInput', `--variable '${pair}' is not KEY=VALUE.`);
+    variables[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return {
+    ...(options.branch !== undefined ? { branch: options.branch as string } : {}),
+    ...(options.tag !== undefined ? { tag: options.tag as string } : {}),
+    ...(source !== undefined ? { pipelineSource: source as GitlabPipelineSource } : {}),
+    ...(Object.keys(variables).length > 0 ? { variables } : {}),
+  };
+}
+
 export const planCommand: CliCommand = {
   name: 'plan',
   summary: 'Show the validated plan of the pipelines under the current folder.',
-  usage: `Usage: opsloop plan [--file F]... [--json] [--steps]
+  usage: `Usage: opsloop plan [--file F]... [--json] [--steps] [--branch B | --tag T] [--source S] [--variable K=V]...
 
 Reads the pipeline files under the current folder (.gitlab-ci.yml, .github/workflows/*.yml,
 azure-pipelines.yml, Jenkinsfile), checks them and prints their stages and jobs. Nothing runs.
@@ -143,16 +168,31 @@ Options:
   --json     Print one JSON object: {"files", "jobs", "diagnostics"} (see docs/pipelines.md).
   --steps    Also list each job's steps (tree output).
 
+GitLab rules, only/except and workflow:rules are evaluated for a pipeline context; by default the
+checked-out branch, a push, and the files changed on it. To plan another pipeline:
+  --branch B        As if the pipeline ran for branch B.
+  --tag T           As if it ran for tag T.
+  --source S        CI_PIPELINE_SOURCE: ${pipelineSources.join(', ')}.
+  --variable K=V    A pipeline variable (may be given several times).
+
 Exit status: 0 when the plan has no error, 1 when any diagnostic is an error, 2 on bad usage.
 `,
   async run(args: readonly string[], io: CliIO): Promise<number> {
-    const { options, positionals } = parseArgs(args, { file: { type: 'string', multiple: true, short: 'f' }, json: { type: 'boolean' }, steps: { type: 'boolean' } });
+    const { options, positionals } = parseArgs(args, {
+      file: { type: 'string', multiple: true, short: 'f' },
+      json: { type: 'boolean' },
+      steps: { type: 'boolean' },
+      branch: { type: 'string' },
+      tag: { type: 'string' },
+      source: { type: 'string' },
+      variable: { type: 'string', multiple: true },
+    });
     if (positionals.length > 0) {
       io.stderr(`opsloop plan: unexpected argument '${positionals[0]}' (use --file to name a pipeline file).\n`);
       return ExitCode.usage;
     }
     const files = (options.file as string[] | undefined) ?? [];
-    const plan = await loadWorkspacePlan(io.cwd, { files, signal: io.signal });
+    const plan = await loadWorkspacePlan(io.cwd, { files, signal: io.signal, gitlab: gitlabContextOptions(options) });
     if (options.json) {
       io.stdout(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
     } else if (plan.files.length === 0) {

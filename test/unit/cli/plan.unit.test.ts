@@ -116,4 +116,36 @@ describe('opsloop plan (the built CLI)', function () {
     assert.match(help.stdout, /Usage: opsloop plan \[--file F\]\.\.\. \[--json\]/);
     assert.match(opsloop(root, '--help').stdout, /plan +Show the validated plan/);
   });
+
+  it('plans the GitLab pipeline of another branch, tag, source or variables when asked', () => {
+    const root = make({
+      '.gitlab-ci.yml': [
+        'deploy:',
+        '  script: [echo deploy]',
+        '  rules:',
+        '    - if: $CI_COMMIT_BRANCH == "main"',
+        'release:',
+        '  script: [echo release]',
+        '  rules:',
+        '    - if: $CI_COMMIT_TAG =~ /^v\\d+/',
+        'nightly:',
+        '  script: [echo nightly]',
+        '  rules:',
+        '    - if: $CI_PIPELINE_SOURCE == "schedule" && $FLAVOUR == "full"',
+        '',
+      ].join('\n'),
+    });
+    const when = (...args: string[]): Record<string, string> => {
+      const out = opsloop(root, 'plan', '--json', ...args);
+      assert.equal(out.code, 0, out.stderr);
+      return Object.fromEntries((JSON.parse(out.stdout) as { jobs: { name: string; when: string }[] }).jobs.map((j) => [j.name, j.when]));
+    };
+    assert.deepEqual(when('--branch', 'main'), { deploy: 'on_success', release: 'never', nightly: 'never' });
+    assert.deepEqual(when('--branch', 'feature/x'), { deploy: 'never', release: 'never', nightly: 'never' });
+    assert.deepEqual(when('--tag', 'v1.2.0'), { deploy: 'never', release: 'on_success', nightly: 'never' });
+    assert.deepEqual(when('--branch', 'main', '--source', 'schedule', '--variable', 'FLAVOUR=full'), { deploy: 'on_success', release: 'never', nightly: 'on_success' });
+    assert.equal(opsloop(root, 'plan', '--source', 'cron').code, 2);
+    assert.match(opsloop(root, 'plan', '--variable', 'no-equals').stderr, /is not KEY=VALUE/);
+    assert.equal(opsloop(root, 'plan', '--branch', 'a', '--tag', 'b').code, 2);
+  });
 });
