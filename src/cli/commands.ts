@@ -1,6 +1,7 @@
 import type { CliCommand } from './cliCommand';
 import { detectCommand } from './commands/detect';
 import { planCommand } from './commands/plan';
+import { queryCommand } from './commands/query';
 import { runCommand } from './commands/run';
 
 /** Every `opsloop` command, in the order `--help` lists them. One line each. */
@@ -8,4 +9,5 @@ export const commands: readonly CliCommand[] = [
   planCommand,
   runCommand,
   detectCommand,
+  queryCommand,
 ];
