@@ -37,6 +37,11 @@ export class PlanService implements vscode.Disposable {
     const onFile = (uri: vscode.Uri): void => {
       if (this.isRelevant(uri)) this.scheduleRefresh();
     };
+    // GitLab rules depend on the branch: a checkout (HEAD moves) can change the pipeline.
+    const head = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '.git/HEAD'));
+    const onCheckout = (): void => {
+      if (this.plan?.pipelines.some((p) => p.format === 'gitlab')) this.scheduleRefresh();
+    };
     this.disposables.push(
       watcher,
       watcher.onDidCreate(onFile),
@@ -45,6 +50,9 @@ export class PlanService implements vscode.Disposable {
       vscode.workspace.onDidSaveTextDocument((doc) => onFile(doc.uri)),
       // Trusted now: git may give GitLab its real branch and changed files.
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.scheduleRefresh()),
+      head,
+      head.onDidChange(onCheckout),
+      head.onDidCreate(onCheckout),
     );
   }
 

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -201,5 +202,22 @@ describe('Pipelines in VS Code', () => {
     const editor = await waitFor('the job\'s file open', () => (vscode.window.activeTextEditor?.document.uri.fsPath === uri(job.source.file).fsPath ? vscode.window.activeTextEditor : undefined));
     assert.equal(editor.selection.active.line + 1, job.source.startLine);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('plans the GitLab pipeline again when the branch changes (rules depend on it)', async () => {
+    const api = await activateOpsloop();
+    const plans = getPlanService(api.container);
+    const whenOfDeploy = (plan: Plan): string | undefined => plan.pipelines.find((p) => p.format === 'gitlab')?.jobs.find((j) => j.name === 'deploy-production')?.when;
+    assert.equal(whenOfDeploy(await plans.get()), 'on_success', 'on main, the demo deploys');
+    const git = (...args: string[]): void => {
+      execFileSync('git', ['-c', 'core.hooksPath=/dev/null', ...args], { cwd: workspaceRoot(), stdio: 'ignore' });
+    };
+    git('checkout', '-q', '-b', 'feature/cart-cache');
+    try {
+      await waitFor('the plan of the feature branch', () => (whenOfDeploy(plans.current()!) === 'never' ? true : undefined), 20_000);
+    } finally {
+      git('checkout', '-q', 'main');
+    }
+    await waitFor('the plan of main again', () => (whenOfDeploy(plans.current()!) === 'on_success' ? true : undefined), 20_000);
   });
 });
