@@ -130,10 +130,23 @@ async function main(): Promise<void> {
     });
     for (const [name, t] of tally) console.log(`  ${name.padEnd(12)} alarms in windows ${t.inWindow}, outside ${t.outside}`);
   }
+  // Heap per live detector: many detectors, each fed a day of points, measured after a GC when exposed.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const live: EnsembleDetector[] = [];
+  const sample = corpus[0]!;
+  for (let k = 0; k < 500; k++) {
+    const d = new EnsembleDetector(config);
+    for (let i = 0; i < 300; i++) d.update(sample.times[i]!, sample.values[i]!);
+    live.push(d);
+  }
+  gc?.();
+  const heapPerSeries = (process.memoryUsage().heapUsed - heapBefore) / live.length;
   const meanState = stateBytes.reduce((a, b) => a + b, 0) / stateBytes.length;
   console.log('');
   console.log(`detection: ${cpuMs.toFixed(1)} ms CPU (${ms.toFixed(1)} ms wall) for ${points} points = ${((points / cpuMs) * 1000 / 1e6).toFixed(2)} M points/s on one core, parsing excluded (best of 5 warm passes; the first, cold pass took ${first!.cpuMs.toFixed(1)} ms CPU)`);
-  console.log(`memory per series: saved state ${(meanState / 1024).toFixed(1)} KiB JSON on average, ${(Math.max(...stateBytes) / 1024).toFixed(1)} KiB at most`);
+  console.log(`memory per series: ${(heapPerSeries / 1024).toFixed(1)} KiB of heap per live detector${gc ? '' : ' (run node with --expose-gc for a steadier figure)'}; saved state ${(meanState / 1024).toFixed(1)} KiB JSON on average, ${(Math.max(...stateBytes) / 1024).toFixed(1)} KiB at most`);
 
   if (!options['no-write']) {
     const outRoot = path.resolve(String(options['out'] ?? path.join(__dirname, '..', '..', 'bench', 'results', 'nab')));

@@ -82,7 +82,8 @@ function createComponent(method: AnomalyMethod, config: EnsembleConfig): Compone
   }
 }
 
-const chunkPoints = 4096;
+/** Points per batch chunk: the scratch arrays (2 per method) stay small per series. */
+const chunkPoints = 512;
 
 /**
  * The streaming ensemble: every method scores the point against what it learnt from earlier
