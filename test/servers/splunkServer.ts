@@ -50,6 +50,18 @@ export async function startSplunkServer(options: SplunkServerOptions): Promise<T
     if (!base) return messages(res, 400, 'FATAL', "Error in 'SearchParser': The search must start with 'search'.");
     const filters = [...base[1]!.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map((m) => [m[1]!, m[2]!.replace(/^"|"$/g, '')] as const).filter(([k]) => k !== 'index');
     const chart = parts[1] ?? '';
+    if (parts.length === 1) {
+      // An event search: the matching events, newest first as Splunk returns them.
+      const events = options.events.filter((e) => e.time >= earliest && e.time < latest && filters.every(([k, v]) => String(e.fields[k]) === v)).sort((a, b) => b.time - a.time);
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=UTF-8' });
+      events.forEach((e, i) => {
+        const fields = Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, String(v)]));
+        const raw = Object.entries(e.fields).map(([k, v]) => `${k}=${v}`).join(' ');
+        res.write(`${JSON.stringify({ preview: false, offset: i, ...(i === events.length - 1 ? { lastrow: true } : {}), result: { _time: splunkTimeText(e.time), _raw: raw, ...fields } })}\n`);
+      });
+      res.end();
+      return;
+    }
     const command = chart.split(/\s+/)[0];
     if (command !== 'timechart') return messages(res, 400, 'FATAL', `Error in 'SearchParser': Unknown search command '${command}'.`);
     const m = /^timechart\s+span=(\d+)(s|m|h)\s+(avg|sum|max|min|count)(?:\((\w*)\))?(?:\s+by\s+(\w+))?$/.exec(chart);

@@ -36,7 +36,7 @@ export interface SplunkDecoded {
   readonly messages: readonly SplunkMessage[];
 }
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
 export class SplunkExportDecoder {
   private readonly lines = new LineSplitter(
@@ -60,6 +60,16 @@ export class SplunkExportDecoder {
 
   /** Ends the stream; throws when Splunk reported an error or the body was not its JSON. */
   end(): SplunkDecoded {
+    const { rows, partial, warnings } = this.endRows();
+    const series = this.toSeries(rows);
+    const result: { series: Series[]; partial?: DataGap[]; warnings?: string[] } = { series };
+    if (partial.length) result.partial = partial;
+    if (warnings.length) result.warnings = warnings;
+    return { result, rows: rows.length, messages: this.messages };
+  }
+
+  /** Ends the stream and gives the result rows as they are (an event search: `_time`, `_raw`, fields). */
+  endRows(): { rows: Row[]; partial: DataGap[]; warnings: string[] } {
     this.lines.end();
     const errors = this.messages.filter((m) => m.type === 'ERROR' || m.type === 'FATAL');
     if (errors.length > 0) {
@@ -78,11 +88,7 @@ export class SplunkExportDecoder {
     } else {
       rows = [];
     }
-    const series = this.toSeries(rows);
-    const result: { series: Series[]; partial?: DataGap[]; warnings?: string[] } = { series };
-    if (partial.length) result.partial = partial;
-    if (warnings.length) result.warnings = warnings;
-    return { result, rows: rows.length, messages: this.messages };
+    return { rows, partial, warnings };
   }
 
   private line(raw: string): void {

@@ -11,10 +11,11 @@ import type { HttpSourceConfig } from '../../core/config/opsloopConfig';
 import { OpsloopError } from '../../core/errors';
 import type { SeriesResult } from '../../core/telemetry/series';
 import { normalizeResult } from '../../core/telemetry/seriesOps';
-import { SplunkExportDecoder, splunkErrorMessage, timechartSplitField } from '../../core/telemetry/splunkApi';
+import type { LogRecord } from '../../core/telemetry/logs';
+import { SplunkExportDecoder, splunkErrorMessage, splunkTime, timechartSplitField } from '../../core/telemetry/splunkApi';
 import { buildInfoDeployments } from './buildInfoDeployments';
 import { HttpSourceBase } from './httpSourceBase';
-import type { DeploymentRequest, DeploymentResult, SourceDeps, TelemetrySource, TimeRange } from './telemetrySource';
+import type { DeploymentRequest, DeploymentResult, LogResult, SourceDeps, TelemetrySource, TimeRange } from './telemetrySource';
 
 export class SplunkSource extends HttpSourceBase implements TelemetrySource {
   readonly kind = 'splunk' as const;
@@ -49,6 +50,45 @@ export class SplunkSource extends HttpSourceBase implements TelemetrySource {
     });
     if (!decoder) throw new OpsloopError('server', `${this.what}: the export ended without a body.`);
     return normalizeResult(decoder.end().result);
+  }
+
+  /** Events of a search (no timechart) as log records: `_time`, `_raw` as the message, a level field if there is one. */
+  async logs(range: TimeRange, signal?: AbortSignal, search?: string): Promise<LogResult> {
+    if (search === undefined) throw new OpsloopError('invalidInput', `${this.what}: a log entry for Splunk needs a search.`);
+    const { token } = await this.requireCredentials();
+    const scheme = this.config.auth === 'splunk' ? 'Splunk' : 'Bearer';
+    const text = /^\s*(search\b|\|)/.test(search) ? search.trim() : `search ${search.trim()}`;
+    let decoder: SplunkExportDecoder | undefined;
+    await this.deps.http.request({
+      what: `${this.what} search export`,
+      url: this.endpoint('/services/search/jobs/export'),
+      method: 'POST',
+      idempotent: true,
+      form: { search: text, output_mode: 'json', earliest_time: range.start, latest_time: range.end },
+      credentials: { origin: this.origin, headers: { Authorization: `${scheme} ${token}` } },
+      ...(this.config.headers ? { headers: this.config.headers } : {}),
+      errorMessage: splunkErrorMessage,
+      stream: () => {
+        const d = new SplunkExportDecoder();
+        decoder = d;
+        return (chunk) => d.push(chunk);
+      },
+      ...(signal ? { signal } : {}),
+      ...this.limits(),
+    });
+    if (!decoder) throw new OpsloopError('server', `${this.what}: the export ended without a body.`);
+    const { rows, partial, warnings } = decoder.endRows();
+    const records: LogRecord[] = [];
+    for (const row of rows) {
+      const time = splunkTime(row._time);
+      if (time === undefined) continue;
+      const levelField = ['level', 'log_level', 'severity'].find((f) => typeof row[f] === 'string');
+      const level = levelField ? String(row[levelField]).toLowerCase() : undefined;
+      const message = typeof row._raw === 'string' ? row._raw : '';
+      records.push(level !== undefined ? { time, level, message, fields: row } : { time, message, fields: row });
+    }
+    records.sort((a, b) => a.time - b.time);
+    return { records, ...(partial.length ? { partial } : {}), ...(warnings.length ? { warnings } : {}) };
   }
 
   deployments(request: DeploymentRequest, range: TimeRange, signal?: AbortSignal): Promise<DeploymentResult> {

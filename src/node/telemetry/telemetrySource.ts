@@ -60,7 +60,8 @@ export interface TelemetrySource {
   query(q: string, range: TimeRange, signal?: AbortSignal): Promise<SeriesResult>;
   labels?(request: LabelRequest, signal?: AbortSignal): Promise<string[]>;
   deployments?(request: DeploymentRequest, range: TimeRange, signal?: AbortSignal): Promise<DeploymentResult>;
-  logs?(range: TimeRange, signal?: AbortSignal): Promise<LogResult>;
+  /** Log records in the range: of a JSON lines file (`where`: its path) or a search (`where`: the search). */
+  logs?(range: TimeRange, signal?: AbortSignal, where?: string): Promise<LogResult>;
 }
 
 /** What a source authenticates with. Datadog needs both keys; the others only `token`. */

@@ -113,6 +113,17 @@ describe('Splunk source against a local search/jobs/export', function () {
     assert.deepEqual([...r.series[0]!.values], [0, 1].map((k) => events.filter((e) => e.fields.status === 500 && e.time >= t0 + k * hour && e.time < t0 + (k + 1) * hour).length));
   });
 
+  it('reads the events of a search as log records, oldest first', async () => {
+    const source = make(config(), { token: 'splunk-token' });
+    const r = await source.logs!({ start: t0, end: t0 + 60 }, undefined, 'index=web status=500');
+    const expected = events.filter((e) => e.fields.status === 500 && e.time >= t0 && e.time < t0 + 60);
+    assert.equal(r.records.length, expected.length);
+    for (let i = 1; i < r.records.length; i++) assert.ok(r.records[i]!.time >= r.records[i - 1]!.time);
+    const all = await source.logs!({ start: t0, end: t0 + 600 }, undefined, 'index=web service=checkout');
+    assert.equal(all.records.length, events.filter((e) => e.fields.service === 'checkout' && e.time >= t0 && e.time < t0 + 600).length);
+    assert.match(all.records[0]!.message, /^service=checkout latency=[\d.]+ status=\d+$/);
+  });
+
   it('reports the parser\'s message for a bad search and 401 for a wrong token', async () => {
     const bad = await failure(make(config(), { token: 'splunk-token' }).query('index=web | timechrt count', { start: t0, end: t0 + hour }));
     assert.equal(bad.kind, 'invalidInput');
