@@ -6,6 +6,7 @@ import { registerPipelineViews } from './views/pipelinesView';
 import { registerRunsView } from './views/runsView';
 import { registerRunCommands } from './runs/runCommands';
 import { registerIncidentsView } from './views/incidentsView';
+import { registerTelemetry } from './telemetry/registerTelemetry';
 
 /**
  * What activate() registers, in order. Each contribution registers its commands, views and
@@ -18,5 +19,6 @@ export const contributions: readonly ((container: Container) => void)[] = [
   registerRunCommands,
   registerIncidentsView,
   registerGraph,
+  registerTelemetry,
   registerPendingCommands,
 ];

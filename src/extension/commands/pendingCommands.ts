@@ -8,7 +8,6 @@ import { registerCommand } from './register';
  * ids from this list when it registers the real handler; the list is empty when all have landed.
  */
 const pending: readonly CommandId[] = [
-  CommandId.setToken,
   CommandId.openTelemetry,
 ];
 
