@@ -102,8 +102,8 @@ export async function executeJob(execution: JobExecution): Promise<JobOutcome> {
   const addedEnv: Record<string, string> = {};
   const addedPath: string[] = [];
   const stepsContext: Record<string, ExpressionValue> = {};
-  mkdirSync(execution.tempDir, { recursive: true });
-  mkdirSync(execution.scriptDir, { recursive: true });
+  // RUNNER_TEMP and AGENT_TEMPDIRECTORY must exist; GitLab and Jenkins name no temp folder.
+  if (pipeline.format === 'github' || pipeline.format === 'azure') mkdirSync(execution.tempDir, { recursive: true });
 
   const main = job.steps.filter((s) => s.phase === 'main');
   const after = job.steps.filter((s) => s.phase === 'after');
@@ -277,9 +277,9 @@ async function runScriptStep(
 ): Promise<StepProcessResult> {
   const { pipeline, output } = execution;
   const base = join(execution.scriptDir, `${execution.jobNumber}-${execution.attempt}-${phase}-${index}`);
-  let command;
+  let probe;
   try {
-    command = commandForScript(pipeline.format, step, base, execution.shell);
+    probe = commandForScript(pipeline.format, step, base, execution.shell);
   } catch (error) {
     const message = OpsloopError.is(error) ? error.message : describeError(error);
     return { exitCode: null, signal: null, timedOut: false, canceled: false, spawnError: message, durationMs: 0 };
@@ -289,7 +289,7 @@ async function runScriptStep(
   let rewrite: RewriteResult = { script: source, env: {}, unresolved: [] };
   if (pipeline.format === 'github') {
     const contexts = contextsFor(execution, extra.addedEnv, extra.stepsContext, step);
-    rewrite = rewriteScript(rewrite.script, findTemplateExpressions(rewrite.script), command.family, (expression) => {
+    rewrite = rewriteScript(rewrite.script, findTemplateExpressions(rewrite.script), probe.family, (expression) => {
       try {
         return toText(evaluateExpression(expression, { contexts, status: { failed: false, cancelled: false } }));
       } catch {
@@ -299,16 +299,22 @@ async function runScriptStep(
   } else if (pipeline.format === 'azure') {
     const known = new Map<string, string>();
     for (const [name, value] of Object.entries(execution.jobEnv)) known.set(name.toUpperCase(), value);
-    rewrite = rewriteScript(rewrite.script, findMacroExpressions(rewrite.script, (name) => known.has(azureEnvName(name))), command.family, (name) => known.get(azureEnvName(name)));
+    rewrite = rewriteScript(rewrite.script, findMacroExpressions(rewrite.script, (name) => known.has(azureEnvName(name))), probe.family, (name) => known.get(azureEnvName(name)));
   }
   if (rewrite.unresolved.length > 0) {
     output.system(
-      command.family === 'other'
-        ? `⚠ ${rewrite.unresolved.length} expression(s) are left as text: ${command.file} scripts cannot receive them safely. Pass them through env: instead.`
+      probe.family === 'other'
+        ? `⚠ ${rewrite.unresolved.length} expression(s) are left as text: ${probe.file} scripts cannot receive them safely. Pass them through env: instead.`
         : `⚠ Not available locally, empty here: ${[...new Set(rewrite.unresolved)].map((e) => `\${{ ${e} }}`).join(', ')}`,
     );
   }
-  writeFileSync(command.scriptFile, command.prelude + rewrite.script + (rewrite.script.endsWith('\n') ? '' : '\n'), { mode: 0o700 });
+  const text = rewrite.script + (rewrite.script.endsWith('\n') ? '' : '\n');
+  // Inline (`-c`) where the shell takes it: no file per step. A container reads a mounted file.
+  const command = execution.docker ? probe : commandForScript(pipeline.format, step, base, execution.shell, text);
+  if (command.scriptFile) {
+    mkdirSync(execution.scriptDir, { recursive: true });
+    writeFileSync(command.scriptFile, command.prelude + text, { mode: 0o700 });
+  }
 
   const stepEnv: Record<string, string> = {};
   for (const [name, value] of Object.entries(step.env ?? {})) stepEnv[pipeline.format === 'azure' ? azureEnvName(name) : name] = value;
@@ -335,7 +341,7 @@ async function runScriptStep(
       projectDir: execution.projectDir,
       workingDir: cwd,
       scriptDir: execution.scriptDir,
-      scriptFile: command.scriptFile,
+      scriptFile: command.scriptFile!,
       envNames: Object.keys(jobVars),
       bashArgs: command.args.slice(0, -1).filter((a) => a.startsWith('-')),
     });

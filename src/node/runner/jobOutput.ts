@@ -28,8 +28,13 @@ export class JobOutput {
     capChars: number,
     private readonly emit: (stream: OutputStream, text: string) => void,
   ) {
-    mkdirSync(dirname(logFile), { recursive: true });
-    this.fd = openSync(logFile, 'a');
+    try {
+      this.fd = openSync(logFile, 'a');
+    } catch {
+      // The log folder is made once per run; make it here if someone removed it meanwhile.
+      mkdirSync(dirname(logFile), { recursive: true });
+      this.fd = openSync(logFile, 'a');
+    }
     this.memory = new CappedOutput({ maxChars: capChars, logFile });
   }
 

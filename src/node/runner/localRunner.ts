@@ -5,7 +5,7 @@
  * `startRun`.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { describeError, OpsloopError } from '../../core/errors';
@@ -23,7 +23,7 @@ import { detectDockerEngine, type DockerPolicy } from './docker';
 import { IsolatedWorkspace } from './isolatedWorkspace';
 import { executeJob, type JobOutcome } from './jobExecutor';
 import { JobOutput } from './jobOutput';
-import { cookieVariable, defaultLadder, type KillLadder } from './processTree';
+import { cookieVariable, defaultLadder, type KillLadder, sweepCookies } from './processTree';
 
 export interface RunOptions {
   /** The workspace folder; jobs run here unless isolated. */
@@ -424,12 +424,16 @@ export async function startRun(options: RunOptions): Promise<RunHandle> {
         case 'finishRun':
           if (finished) break;
           finished = true;
-          emit({ type: 'run.finished', runId, time: seconds(), status: action.status, durationMs: Math.max(0, clock() - runStart), ...(action.reason ? { reason: action.reason } : {}) });
-          for (const out of outputs.values()) out.close();
-          isolated?.dispose();
-          if (ownsTemp) rmSync(tempDir, { recursive: true, force: true });
-          options.signal?.removeEventListener('abort', onAbort);
-          resolveDone(state!);
+          void (async () => {
+            // Nothing of the run may outlive it: daemons that left their job's process group too.
+            await sweepCookies(`${runId}:`, options.ladder ?? defaultLadder).catch(() => 0);
+            emit({ type: 'run.finished', runId, time: seconds(), status: action.status, durationMs: Math.max(0, clock() - runStart), ...(action.reason ? { reason: action.reason } : {}) });
+            for (const out of outputs.values()) out.close();
+            isolated?.dispose();
+            if (ownsTemp && existsSync(tempDir)) rmSync(tempDir, { recursive: true, force: true });
+            options.signal?.removeEventListener('abort', onAbort);
+            resolveDone(state!);
+          })();
           break;
       }
     }
@@ -475,7 +479,6 @@ export async function startRun(options: RunOptions): Promise<RunHandle> {
 
   const begin = async (): Promise<void> => {
     try {
-      mkdirSync(tempDir, { recursive: true });
       if (options.isolated) {
         isolated = await IsolatedWorkspace.create({ root: options.root, baseDir: join(tempDir, 'isolated'), includeWorkingTreeChanges: options.includeWorkingTreeChanges === true, ...(options.signal ? { signal: options.signal } : {}) });
       }

@@ -70,10 +70,13 @@ export function listProcesses(): ProcInfo[] {
   }
 }
 
-/** Pids whose environment holds `cookie` (Linux only; elsewhere none). */
-export function processesWithCookie(cookie: string): number[] {
+/**
+ * Pids whose environment holds `cookie` (Linux only; elsewhere none). With `prefix`, every
+ * cookie that starts with it (all the jobs of one run).
+ */
+export function processesWithCookie(cookie: string, prefix = false): number[] {
   if (!hasProc) return [];
-  const needle = Buffer.from(`${cookieVariable}=${cookie}\0`);
+  const needle = Buffer.from(`${cookieVariable}=${cookie}${prefix ? '' : '\0'}`);
   const found: number[] = [];
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
@@ -172,6 +175,34 @@ export async function stopProcessTree(rootPid: number, cookie: string | undefine
       if (!jobAlive(rootPid, cookie, true)) return;
     }
   }
+}
+
+/**
+ * Stops every process that still carries a cookie starting with `prefix` (a run's jobs), wherever
+ * it went: daemons a passing job started in a session of their own end with the run. One /proc
+ * scan per run, not per job. Returns how many were found.
+ */
+export async function sweepCookies(prefix: string, ladder: KillLadder = defaultLadder): Promise<number> {
+  const found = processesWithCookie(prefix, true);
+  if (found.length === 0) return 0;
+  const rungs: [NodeJS.Signals, number][] = [
+    ['SIGTERM', ladder.terminateMs],
+    ['SIGKILL', 1000],
+  ];
+  for (const [signal, wait] of rungs) {
+    const alive = processesWithCookie(prefix, true);
+    if (alive.length === 0) break;
+    for (const pid of alive) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Gone already.
+      }
+    }
+    const deadline = Date.now() + wait;
+    while (Date.now() < deadline && processesWithCookie(prefix, true).length > 0) await sleep(50);
+  }
+  return found.length;
 }
 
 /** Jobs alive in this process, killed synchronously if the process exits (no orphans). */

@@ -23,6 +23,12 @@ export interface ShellCommand {
   readonly family: ShellFamily;
   /** Text put before the script in its file. */
   readonly prelude: string;
+  /**
+   * The shell takes the script as `-c TEXT` in place of the file (bash and sh built here): no
+   * file to write per step. The text is the pipeline's own code; values still go through the
+   * environment only.
+   */
+  readonly inline?: boolean;
 }
 
 export interface ShellSettings {
@@ -68,8 +74,8 @@ export function shellCommand(format: PipelineFormat, step: Step, file: string, s
   const bash = settings.bash ?? 'bash';
   const posix = (bashArgs: string[], shArgs: string[]): ShellCommand =>
     settings.bashAvailable
-      ? { file: bash, args: [...bashArgs, file], extension: '.sh', family: 'posix', prelude: '' }
-      : { file: 'sh', args: [...shArgs, file], extension: '.sh', family: 'posix', prelude: '' };
+      ? { file: bash, args: [...bashArgs, file], extension: '.sh', family: 'posix', prelude: '', inline: true }
+      : { file: 'sh', args: [...shArgs, file], extension: '.sh', family: 'posix', prelude: '', inline: true };
   switch (format) {
     case 'gitlab':
       // GitLab's generated script also turns noclobber off; bash's -e -o pipefail stop at the first failure.
@@ -79,16 +85,16 @@ export function shellCommand(format: PipelineFormat, step: Step, file: string, s
     case 'jenkins': {
       const interpreter = shebang(step.script ?? '');
       if (interpreter) return { file: interpreter[0]!, args: [...interpreter.slice(1), file], extension: '', family: familyOf(interpreter[0]!), prelude: '' };
-      return { file: 'sh', args: ['-xe', file], extension: '.sh', family: 'posix', prelude: '' };
+      return { file: 'sh', args: ['-xe', file], extension: '.sh', family: 'posix', prelude: '', inline: true };
     }
     case 'github': {
       const shell = step.shell?.trim();
-      if (!shell) return settings.bashAvailable ? { ...withFile(`${bash} -e {0}`, file, 'posix', '.sh'), prelude: '' } : { ...withFile('sh -e {0}', file, 'posix', '.sh'), prelude: '' };
+      if (!shell) return settings.bashAvailable ? { file: bash, args: ['-e', file], extension: '.sh', family: 'posix', prelude: '', inline: true } : { file: 'sh', args: ['-e', file], extension: '.sh', family: 'posix', prelude: '', inline: true };
       switch (shell) {
         case 'bash':
-          return { ...withFile(`${bash} --noprofile --norc -eo pipefail {0}`, file, 'posix', '.sh'), prelude: '' };
+          return { file: bash, args: ['--noprofile', '--norc', '-eo', 'pipefail', file], extension: '.sh', family: 'posix', prelude: '', inline: true };
         case 'sh':
-          return { ...withFile('sh -e {0}', file, 'posix', '.sh'), prelude: '' };
+          return { file: 'sh', args: ['-e', file], extension: '.sh', family: 'posix', prelude: '', inline: true };
         case 'pwsh':
           return { file: 'pwsh', args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', `. '${file.replace(/'/g, "''")}'`], extension: '.ps1', family: 'pwsh', prelude: "$ErrorActionPreference = 'stop'\n" };
         case 'powershell':
@@ -108,10 +114,19 @@ export function shellCommand(format: PipelineFormat, step: Step, file: string, s
 }
 
 const placeholder = '\u0000OPSLOOP_SCRIPT\u0000';
+/** Scripts up to this size go inline (`-c`); Linux allows 128 KiB for one argument. */
+const maxInlineBytes = 100_000;
 
-/** Like shellCommand, for a script file named `basePath` + the extension its interpreter needs. */
-export function commandForScript(format: PipelineFormat, step: Step, basePath: string, settings: ShellSettings): ShellCommand & { readonly scriptFile: string } {
+/**
+ * The command for a step's script: with `-c` when the shell takes it (`scriptFile` undefined), or
+ * reading a file named `basePath` + the extension its interpreter needs (`scriptFile` to write).
+ */
+export function commandForScript(format: PipelineFormat, step: Step, basePath: string, settings: ShellSettings, script?: string): ShellCommand & { readonly scriptFile?: string } {
   const command = shellCommand(format, step, placeholder, settings);
+  if (script !== undefined && command.inline && command.args[command.args.length - 1] === placeholder && Buffer.byteLength(command.prelude + script) <= maxInlineBytes) {
+    // `$0` names the step in error messages, as the file name would.
+    return { ...command, args: [...command.args.slice(0, -1), '-c', command.prelude + script, step.name || 'script'] };
+  }
   const scriptFile = basePath + command.extension;
   return { ...command, args: command.args.map((a) => a.split(placeholder).join(scriptFile)), scriptFile };
 }

@@ -117,7 +117,8 @@ export function runStepProcess(options: StepProcessOptions): Promise<StepProcess
       const finish = async (): Promise<void> => {
         if (stopping) await stopping;
         // Background processes that do not hold the output (`daemon > /dev/null &`) are still ours.
-        if (pid !== undefined && jobAlive(pid, options.cookie, true)) {
+        // (Those that also left the group, `setsid daemon &`, are found by their cookie when the run ends.)
+        if (pid !== undefined && jobAlive(pid, options.cookie, false)) {
           options.system('Stopping processes the step left running in the background.');
           stopping = undefined;
           await stop('');
