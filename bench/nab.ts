@@ -23,7 +23,7 @@ function merge<T>(base: T, patch: unknown): T {
 function runAll(corpus: readonly NabSeries[], config: EnsembleConfig): { scores: Float64Array[]; winners: Int8Array[]; ms: number; cpuMs: number; stateBytes: number[] } {
   const scores: Float64Array[] = [];
   const winners: Int8Array[] = [];
-  const stateBytes: number[] = [];
+  const detectors: EnsembleDetector[] = [];
   const start = process.hrtime.bigint();
   const cpuStart = process.cpuUsage();
   for (const s of corpus) {
@@ -33,14 +33,11 @@ function runAll(corpus: readonly NabSeries[], config: EnsembleConfig): { scores:
     d.updateBatch(s.times, s.values, out, 0, s.values.length, undefined, won);
     scores.push(out);
     winners.push(won);
-    stateBytes.push(-1);
-    (stateBytes as unknown as { d?: EnsembleDetector[] }).d ??= [];
-    ((stateBytes as unknown as { d: EnsembleDetector[] }).d).push(d);
+    detectors.push(d);
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const cpu = process.cpuUsage(cpuStart);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  const detectors = (stateBytes as unknown as { d: EnsembleDetector[] }).d;
   return { scores, winners, ms, cpuMs, stateBytes: detectors.map((d) => JSON.stringify(d.saveState()).length) };
 }
 

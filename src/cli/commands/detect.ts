@@ -1,3 +1,4 @@
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { Anomaly } from '../../core/anomaly/anomaly';
 import { createDetector, isSensitivity, sensitivities } from '../../core/anomaly/detect';
@@ -66,6 +67,10 @@ export const detectCommand: CliCommand = {
     const windows = typeof labelsOption === 'string' ? await labelWindows(path.resolve(io.cwd, labelsOption), input) : undefined;
     if (typeof labelsOption === 'string' && !windows) io.stderr(`opsloop detect: no labels for ${path.basename(input)} in ${labelsOption}; writing without a label column.\n`);
 
+    // Fail before creating the output file when the input cannot be read.
+    await fs.access(input).catch((error: unknown) => {
+      throw new OpsloopError('notFound', `Cannot read ${inputOption}.`, 'Check --input', { cause: error });
+    });
     const name = typeof options['name'] === 'string' ? options['name'] : path.basename(input, path.extname(input));
     const unit = typeof options['unit'] === 'string' ? options['unit'] : undefined;
     const detector = createDetector({ sensitivity, seriesKey: name, name, ...(unit ? { unit } : {}) });

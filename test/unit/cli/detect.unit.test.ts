@@ -87,6 +87,9 @@ describe('opsloop detect', () => {
     assert.strictEqual(await main(['detect'], out), 2);
     assert.match(out.err, /Missing --input/);
     assert.strictEqual(await main(['detect', '--input', 'a.csv', '--sensitivity', 'max'], io(dir)), 2);
-    assert.strictEqual(await main(['detect', '--input', 'nope.csv', '--output', 'o.csv'], io(dir)), 1);
+    const missing = io(dir);
+    assert.strictEqual(await main(['detect', '--input', 'nope.csv', '--output', 'o.csv'], missing), 1);
+    assert.match(missing.err, /Cannot read nope\.csv/);
+    await assert.rejects(fs.access(path.join(dir, 'o.csv')), 'no output file for a missing input');
   });
 });
