@@ -94,6 +94,8 @@ class ProgressPrinter {
   constructor(
     private readonly io: CliIO,
     private readonly root: string,
+    /** False with --no-history: the logs are removed at the end, so no path is worth printing. */
+    private readonly showLogs: boolean,
   ) {}
 
   private name(jobId: string): string {
@@ -130,7 +132,7 @@ class ProgressPrinter {
         const mark = event.status === 'passed' ? '✓' : event.status === 'failed' ? (event.allowedFailure ? '⚠' : '✗') : event.status === 'canceled' ? '■' : '○';
         const duration = event.status === 'passed' || event.status === 'failed' || event.status === 'canceled' ? ` (${seconds(event.durationMs)})` : '';
         const reason = event.reason && event.status !== 'passed' ? `: ${event.reason}` : '';
-        const log = event.status === 'failed' && job?.logFile ? ` · log: ${displayPath(this.root, job.logFile)}` : '';
+        const log = this.showLogs && event.status === 'failed' && job?.logFile ? ` · log: ${displayPath(this.root, job.logFile)}` : '';
         this.io.stdout(`${mark} ${this.name(event.jobId)} ${event.status}${event.allowedFailure ? ' (allowed to fail)' : ''}${reason}${duration}${log}\n`);
         break;
       }
@@ -205,7 +207,7 @@ export const runCommand: CliCommand = {
       history = new RunHistory(folder);
     }
     const recorder = history.begin(runId);
-    const printer = options.json ? undefined : new ProgressPrinter(io, root);
+    const printer = options.json ? undefined : new ProgressPrinter(io, root, !options['no-history']);
     let interrupted = false;
     const onInterrupt = (): void => {
       interrupted = true;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunEvent } from '../../../src/core/run/runEvents';
 import { repoRoot } from '../../support/paths';
@@ -167,5 +167,49 @@ describe('opsloop run (the built CLI, real processes)', function () {
     const r = await opsloop(repo, ['run']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /ci\.yml:\d+:\d+: error: .*ghost/);
+  });
+
+  it('GitLab: stage order, manual jobs (--manual), retry, --stage, and isolated runs with artifacts', async () => {
+    const gitlab = `stages: [build, test, deploy]
+build:
+  stage: build
+  script:
+    - mkdir -p dist && echo bundle > dist/app.js
+  artifacts:
+    paths: [dist/]
+flaky:
+  stage: test
+  retry: 1
+  script:
+    - n=$(cat .count 2>/dev/null || echo 0); echo $((n+1)) > .count; test $n -ge 1
+unit:
+  stage: test
+  script:
+    - cat dist/app.js
+deploy:
+  stage: deploy
+  when: manual
+  script:
+    - echo deploying
+`;
+    const repo = makeRepo({ '.gitlab-ci.yml': gitlab, '.gitignore': '.count\ndist/\n' });
+    const plain = await opsloop(repo, ['run', '--no-history']);
+    assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+    assert.match(plain.stdout, /\[build\] \$ mkdir -p dist && echo bundle > dist\/app\.js/, 'GitLab prints each command');
+    assert.match(plain.stdout, /retrying \(attempt 2 of 2\)/);
+    assert.match(plain.stdout, /⏸ deploy is manual: not started/);
+    assert.match(plain.stdout, /3 passed, 1 not run/);
+    const manual = await opsloop(repo, ['run', '--manual', '--stage', 'deploy', '--no-history']);
+    assert.equal(manual.code, 0, manual.stdout + manual.stderr);
+    assert.match(manual.stdout, /\[deploy\] deploying/);
+    // Isolated: a clean copy at HEAD per job, the artifacts of build passed to unit; the workspace untouched.
+    rmSync(join(repo, 'dist'), { recursive: true, force: true });
+    const isolated = await opsloop(repo, ['run', '--isolated', '--job', 'unit', '--json', '--no-history']);
+    assert.equal(isolated.code, 0, isolated.stderr + isolated.stdout.slice(-3000));
+    const events = isolated.stdout.trim().split('\n').map((l) => JSON.parse(l) as RunEvent);
+    const unitOut = events.filter((e) => e.type === 'job.output' && e.jobId.endsWith('#unit')).map((e) => (e as { text: string }).text).join('');
+    assert.match(unitOut, /bundle/);
+    assert.match(unitOut, /Restored 1 artifact file/);
+    assert.equal(gitIn(repo, 'status', '--porcelain'), '', 'the isolated run changed the workspace');
   });
 });
