@@ -36,7 +36,7 @@ function toTerminal(text: string): string {
 /**
  * A terminal that follows one job of a run (or the whole run, each line prefixed with its job):
  * it first shows what the job printed so far (capped, with a marker), then its live output, and
- * closes with the job's exit status. Ctrl-C or "Terminate Task" cancels the job.
+ * ends with the job's status. Ctrl-C in it (or "Terminate Task" for a task) cancels the job.
  */
 class RunTerminal implements vscode.Pseudoterminal {
   private readonly writeEmitter = new vscode.EventEmitter<string>();
@@ -52,6 +52,11 @@ class RunTerminal implements vscode.Pseudoterminal {
     private readonly service: RunService,
     private readonly target: { runId: string; jobId?: string } | (() => Promise<{ runId: string; jobId?: string }>),
     private readonly onEnd: () => void,
+    /**
+     * A task's terminal closes with the exit status (VS Code keeps it for reading). A plain
+     * terminal would vanish on close: it stays open, so the output can still be read.
+     */
+    private readonly closeOnEnd = true,
   ) {}
 
   open(): void {
@@ -113,6 +118,7 @@ class RunTerminal implements vscode.Pseudoterminal {
       case 'job.finished': {
         const line = `${colors[event.status]}${event.status}${event.allowedFailure ? ' (allowed to fail)' : ''}\x1b[0m${event.reason ? ` · ${event.reason}` : ''}`;
         if (jobId) {
+          if (!this.closeOnEnd) this.writeEmitter.fire(toTerminal(`${dim('─'.repeat(8))} ${line}\n`));
           this.finish(event.status === 'passed' || event.allowedFailure ? 0 : (event.exitCode ?? 1) || 1);
         } else {
           this.writeEmitter.fire(toTerminal(`${dim(`[${name(event.jobId)}]`)} ${line}\n`));
@@ -136,7 +142,7 @@ class RunTerminal implements vscode.Pseudoterminal {
 
   /** Stops following without touching the job (a newer terminal takes over). */
   detach(): void {
-    this.finish(0);
+    this.finish(0, true);
   }
 
   private cancel(): void {
@@ -148,16 +154,17 @@ class RunTerminal implements vscode.Pseudoterminal {
   }
 
   close(): void {
-    // "Terminate Task" or the trash can: the person wants it stopped.
-    if (!this.closed) this.cancel();
+    // A task's terminal: "Terminate Task" means stop it. A job's own terminal: closing it only
+    // stops following (Ctrl-C in it cancels the job).
+    if (!this.closed && this.closeOnEnd) this.cancel();
     this.finish(130);
   }
 
-  private finish(code: number): void {
+  private finish(code: number, force = false): void {
     if (this.closed) return;
     this.closed = true;
     this.subscription?.dispose();
-    this.closeEmitter.fire(code);
+    if (this.closeOnEnd || force) this.closeEmitter.fire(code);
     this.onEnd();
   }
 }
@@ -165,6 +172,8 @@ class RunTerminal implements vscode.Pseudoterminal {
 /** Terminals shown for jobs, by `file|job` (one per job, replaced by the job's next run). */
 const terminals = new Map<string, RunTerminal>();
 const followTerminals = new Map<string, vscode.Terminal>();
+/** The run each job terminal shows. */
+const followedRun = new Map<string, string>();
 
 function presentation(reveal: boolean): vscode.TaskPresentationOptions {
   return {
@@ -197,18 +206,24 @@ export function showJobTerminal(container: Container, runId: string, jobId: stri
   const key = `${state.pipeline.file}|${jobId}`;
   const existing = followTerminals.get(key);
   const following = terminals.get(key);
-  if (existing && following && following.runId === runId) {
+  if (existing && followedRun.get(key) === runId) {
     if (reveal) existing.show(true);
     return;
   }
   following?.detach();
   existing?.dispose();
-  const terminal = new RunTerminal(service, { runId, jobId }, () => {
-    if (terminals.get(key) === terminal) terminals.delete(key);
-  });
+  const terminal = new RunTerminal(
+    service,
+    { runId, jobId },
+    () => {
+      if (terminals.get(key) === terminal) terminals.delete(key);
+    },
+    false,
+  );
   terminals.set(key, terminal);
   const created = vscode.window.createTerminal({ name: `${job.name} · Opsloop`, pty: terminal, iconPath: new vscode.ThemeIcon('run'), isTransient: true });
   followTerminals.set(key, created);
+  followedRun.set(key, runId);
   if (reveal) created.show(true);
 }
 
@@ -283,7 +298,11 @@ export function registerRunTerminals(container: Container): void {
   container.track(vscode.tasks.registerTaskProvider(taskType, new OpsloopTaskProvider(container)));
   container.track(
     vscode.window.onDidCloseTerminal((closed) => {
-      for (const [key, terminal] of followTerminals) if (terminal === closed) followTerminals.delete(key);
+      for (const [key, terminal] of followTerminals) {
+        if (terminal !== closed) continue;
+        followTerminals.delete(key);
+        followedRun.delete(key);
+      }
     }),
   );
 }
