@@ -144,6 +144,27 @@ describe('Local runs in VS Code', function () {
     rmSync(join(workspaceRoot(), 'steady-count.txt'), { force: true });
   });
 
+  it('Open Run reveals the run and opens the pipeline graph with its state', async () => {
+    const state = service.latestRun(github)!;
+    assert.equal(await vscode.commands.executeCommand(CommandId.openRun, state.runId), state.runId);
+    await waitFor('the graph tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Pipeline Graph'));
+  });
+
+  it('runs a GitLab manual job picked by name with the jobs it needs, without asking', async () => {
+    const gitlab = '.gitlab-ci.yml';
+    const plans = existing<PlanService>(container, 'plans');
+    const pipeline = (await plans.get()).pipelines.find((p) => p.file === gitlab);
+    assert.ok(pipeline && pipeline.jobs.length > 0, 'the GitLab pipeline is not in the plan');
+    const runId = (await vscode.commands.executeCommand<string>(CommandId.runJob, `${gitlab}#rollback-production`))!;
+    const state = await finished(service, runId);
+    assert.deepEqual(state.jobs.map((j) => j.name), ['build', 'unit-test', 'deploy-production', 'rollback-production']);
+    assert.equal(state.status, 'passed', JSON.stringify(state.jobs.map((j) => [j.name, j.status, j.reason])));
+    assert.equal(state.jobs.find((j) => j.name === 'deploy-production')?.deployment?.service, 'checkout');
+    assert.equal(state.jobs.find((j) => j.name === 'rollback-production')?.deployment, undefined, 'stopping an environment is not a deployment');
+    const log = readFileSync(state.jobs.find((j) => j.name === 'build')!.logFile!, 'utf8');
+    assert.match(log, /\$ node scripts\/build\.js/, 'GitLab commands are printed before they run');
+  });
+
   it('offers every job as a task of type opsloop', async () => {
     const tasks = await vscode.tasks.fetchTasks({ type: 'opsloop' });
     const names = tasks.map((t) => t.name);
