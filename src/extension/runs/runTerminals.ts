@@ -24,6 +24,8 @@ export interface OpsloopTaskDefinition extends vscode.TaskDefinition {
 
 /** Jobs of one run that get a terminal of their own without being asked (more: on demand). */
 const maxAutoTerminals = 20;
+/** Characters a terminal shows per job; the rest is in the log (a terminal is no place for 200 MB). */
+const maxTerminalChars = 4_000_000;
 
 const dim = (text: string): string => `\x1b[2m${text}\x1b[0m`;
 const colors = { passed: '\x1b[32m', failed: '\x1b[31m', canceled: '\x1b[33m', skipped: '\x1b[2m', manual: '\x1b[2m', queued: '', running: '' } as const;
@@ -47,6 +49,7 @@ class RunTerminal implements vscode.Pseudoterminal {
   private closed = false;
   runId: string | undefined;
   private readonly partial = new Map<string, string>();
+  private readonly shown = new Map<string, number>();
 
   constructor(
     private readonly service: RunService,
@@ -100,6 +103,13 @@ class RunTerminal implements vscode.Pseudoterminal {
     const name = (id: string): string => this.service.run(event.runId)?.jobs.find((j) => j.id === id)?.name ?? id;
     switch (event.type) {
       case 'job.output': {
+        const before = this.shown.get(event.jobId) ?? 0;
+        this.shown.set(event.jobId, before + event.text.length);
+        if (before >= maxTerminalChars) return;
+        if (before + event.text.length > maxTerminalChars) {
+          this.writeEmitter.fire(toTerminal(`\n${dim(`[${name(event.jobId)}: more output than a terminal should hold; the rest is in the job's log (Show Job Log)]`)}\n`));
+          return;
+        }
         const text = event.stream === 'system' ? `\x1b[36m${event.text.replace(/\n(?=.)/g, '\n\x1b[36m')}\x1b[0m` : event.text;
         if (jobId) {
           this.writeEmitter.fire(toTerminal(text));
