@@ -19,7 +19,7 @@ function boundary(files, { paths = [], patterns = [] }) {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'out/**', 'out-*/**', 'dist/**', '.vscode-test/**', 'demo/**', 'demo-workspace/**', 'test/fixtures/**', 'artifacts/**', 'bench/results/**', '**/*.d.ts'],
+    ignores: ['node_modules/**', 'out/**', 'out-*/**', 'dist/**', '.vscode-test/**', 'demo/**', 'demo-workspace/**', 'test/fixtures/**', 'scripts/demo/*.js', 'artifacts/**', 'bench/results/**', '**/*.d.ts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

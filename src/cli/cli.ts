@@ -12,6 +12,14 @@ const onSignal = (): void => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// `opsloop plan | head`: the reader went away. Stop quietly, as other command-line tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    controller.abort();
+    process.exit(process.exitCode ?? 0);
+  });
+}
 
 main(process.argv.slice(2), {
   cwd: process.cwd(),

@@ -26,6 +26,8 @@ export async function openDemo(options: { trust?: 'trusted' | 'restricted'; sett
   try {
     browser = await launchBrowser();
     const page = await openWorkbench(browser, workbenchUrl(server, workspace));
+    // The extension's contributions arrive after the workbench renders: wait for its activity-bar entry.
+    await page.locator('.activitybar .action-item a[aria-label^="Opsloop"]').waitFor({ timeout: 90_000 });
     const opened = browser;
     return {
       page,

@@ -12,6 +12,14 @@ const trustReason: Partial<Record<CommandId, string>> = {
   'opsloop.setToken': 'store a token',
 };
 
+/** The commands behind the next steps errors offer, so the button does what it says. */
+const nextStepCommands: Readonly<Record<string, string>> = {
+  'Set Token': 'opsloop.setToken',
+  'Manage Workspace Trust': 'workbench.trust.manage',
+  'Open Log': 'opsloop.showLog',
+  'Open Settings': 'workbench.action.openSettings',
+};
+
 /**
  * Registers a command with the house rules applied in one place: commands that run code are
  * refused in Restricted Mode by the handler itself, and a failure becomes a message with the
@@ -31,9 +39,11 @@ export function registerCommand(
         if (OpsloopError.is(error, 'cancelled')) return undefined;
         container.log.error(`${id} failed: ${describeError(error)}`, error instanceof Error ? error.stack : undefined);
         const next = OpsloopError.is(error) && error.nextStep ? error.nextStep : undefined;
-        const actions = next ? [next, 'Open Log'] : ['Open Log'];
-        void vscode.window.showErrorMessage(`Opsloop: ${describeError(error)}`, ...actions).then((choice) => {
+        const nextCommand = next ? nextStepCommands[next] : undefined;
+        const actions = next && nextCommand ? [next, 'Open Log'] : ['Open Log'];
+        void vscode.window.showErrorMessage(`Opsloop: ${describeError(error)}${next && !nextCommand ? ` (${next})` : ''}`, ...actions).then((choice) => {
           if (choice === 'Open Log') container.log.show();
+          else if (choice && nextCommand) void vscode.commands.executeCommand(nextCommand);
         });
         return undefined;
       }

@@ -1,4 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../support/paths';
 import type { CliIO } from '../../../src/cli/cliCommand';
 import { commands } from '../../../src/cli/commands';
 import { main } from '../../../src/cli/main';
@@ -39,5 +43,18 @@ describe('opsloop main', () => {
     const io = captureIO();
     assert.equal(await main(['frobnicate'], io), 2);
     assert.match(io.err, /unknown command 'frobnicate'/);
+  });
+
+  it('stops quietly when the reader of its output goes away (opsloop plan | head)', async function () {
+    this.timeout(30_000);
+    const cli = join(repoRoot, 'dist', 'cli.js');
+    assert.ok(existsSync(cli), `${cli} is missing: run npm run build first`);
+    const child = spawn(process.execPath, [cli, 'plan', '--json'], { cwd: join(repoRoot, 'demo'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.doesNotMatch(stderr, /EPIPE|Error|at /, stderr);
+    assert.notEqual(code, null, 'killed by a signal');
   });
 });
