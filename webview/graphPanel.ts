@@ -5,6 +5,7 @@
  */
 import { type GraphNode, type GraphRequest, type GraphSnapshot, isGraphNotification } from '../src/shared/graphProtocol';
 import { badge, button, dropdown, progressRing, registerComponents } from './components';
+import './panel.css';
 import './graphPanel.css';
 
 interface VsCodeApi {

@@ -1,6 +1,6 @@
 /** The pipeline graph panel's messages, declared once for the host and the webview. */
 import type { GraphView } from '../core/pipeline/graphLayout';
-import type { MessageOf } from './ipc';
+import { isSnapshotMessage, type MessageOf } from './ipc';
 
 export type { GraphEdge, GraphNode, GraphView } from '../core/pipeline/graphLayout';
 
@@ -36,6 +36,5 @@ export interface GraphNotification {
 }
 
 export function isGraphNotification(value: unknown): value is GraphNotification {
-  const v = value as Partial<GraphNotification> | null;
-  return typeof v === 'object' && v !== null && v.type === 'snapshot' && typeof v.snapshot === 'object' && v.snapshot !== null && Array.isArray(v.snapshot.pipelines);
+  return isSnapshotMessage<GraphSnapshot>(value, 'pipelines');
 }

@@ -42,3 +42,9 @@ export function parseMessage<S extends MessageSpec>(spec: S, value: unknown): Me
   }
   return value as MessageOf<S>;
 }
+
+/** A host → webview snapshot message: `{ type: 'snapshot', snapshot }` whose snapshot has the array `key`. */
+export function isSnapshotMessage<T>(value: unknown, key: string): value is { readonly type: 'snapshot'; readonly snapshot: T } {
+  const v = value as { type?: unknown; snapshot?: Record<string, unknown> } | null;
+  return typeof v === 'object' && v !== null && v.type === 'snapshot' && typeof v.snapshot === 'object' && v.snapshot !== null && Array.isArray(v.snapshot[key]);
+}

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
-import { openDemo, openOpsloop, runFromPalette, screenshot, type Session } from './workbench';
+import { openDemo, openOpsloop, runFromPalette, screenshot, type Session, waitForWebviewFrame } from './workbench';
 
 describe('The pipeline graph, as a person sees it', function () {
   this.timeout(180_000);
@@ -10,17 +10,7 @@ describe('The pipeline graph, as a person sees it', function () {
     session = await openDemo();
     await openOpsloop(session.page);
     await runFromPalette(session.page, 'Opsloop: Show Pipeline Graph');
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const frames = await Promise.all(session.page.frames().map(async (f) => ((await f.locator('svg .job').count().catch(() => 0)) > 0 ? f : undefined)));
-      const found = frames.find((f) => f !== undefined);
-      if (found) {
-        frame = found;
-        break;
-      }
-      if (Date.now() > deadline) throw new Error('no frame with a drawn graph appeared within 60 s');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    frame = await waitForWebviewFrame(session.page, 'svg .job', 'a drawn pipeline graph');
   });
   after(async () => session?.close());
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
-import { openDemo, runFromPalette, screenshot, type Session } from './workbench';
+import { openDemo, runFromPalette, screenshot, type Session, waitForWebviewFrame } from './workbench';
 
 describe('The telemetry panel, as a person sees it', function () {
   this.timeout(180_000);
@@ -9,17 +9,7 @@ describe('The telemetry panel, as a person sees it', function () {
   before(async () => {
     session = await openDemo();
     await runFromPalette(session.page, 'Opsloop: Open Telemetry');
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const frames = await Promise.all(session.page.frames().map(async (f) => ((await f.locator('svg.chart').count().catch(() => 0)) >= 3 ? f : undefined)));
-      const found = frames.find((f) => f !== undefined);
-      if (found) {
-        frame = found;
-        break;
-      }
-      if (Date.now() > deadline) throw new Error('the telemetry panel drew no charts within 90 s');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    frame = await waitForWebviewFrame(session.page, 'svg.chart', 'three telemetry charts', 3);
   });
   after(async () => session?.close());
 

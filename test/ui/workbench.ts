@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { type CodeServer, launchBrowser, openWorkbench, startCodeServer, workbenchUrl } from '../harness/codeServer';
 import { repoRoot } from '../support/paths';
 
@@ -74,4 +74,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(screenshotsDir, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/** The webview frame in which `selector` matches at least `count` elements (webviews are nested iframes). */
+export async function waitForWebviewFrame(page: Page, selector: string, what: string, count = 1, timeoutMs = 90_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if ((await frame.locator(selector).count().catch(() => 0)) >= count) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not appear within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
