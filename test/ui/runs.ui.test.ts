@@ -63,7 +63,8 @@ describe('Local runs, as a person sees them', function () {
     // The newest run is on top; the workflow is named CI.
     const runRow = runs.locator('.monaco-list-row', { hasText: 'CI' }).first();
     await runRow.waitFor({ timeout: 30_000 });
-    assert.match(await runRow.innerText(), /passed/);
+    // The view re-renders a moment after the status bar: wait for the row to say it.
+    await runs.locator('.monaco-list-row', { hasText: /CI.*passed/ }).first().waitFor({ timeout: 15_000 });
     if ((await runRow.getAttribute('aria-expanded')) !== 'true') await runRow.click();
     for (const job of ['build', 'test (ubuntu-latest, 18)', 'test (ubuntu-latest, 20)', 'deploy']) {
       await runs.locator('.monaco-list-row', { hasText: job }).first().waitFor({ timeout: 15_000 });
