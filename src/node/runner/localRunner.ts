@@ -23,7 +23,7 @@ import { detectDockerEngine, type DockerPolicy } from './docker';
 import { IsolatedWorkspace } from './isolatedWorkspace';
 import { executeJob, type JobOutcome } from './jobExecutor';
 import { JobOutput } from './jobOutput';
-import { cookieVariable, defaultLadder, type KillLadder, sweepCookies } from './processTree';
+import { cookieVariable, defaultLadder, type KillLadder, sweepCookies, trackRunFolder, untrackRunFolder } from './processTree';
 
 export interface RunOptions {
   /** The workspace folder; jobs run here unless isolated. */
@@ -173,6 +173,7 @@ export async function startRun(options: RunOptions): Promise<RunHandle> {
   const tempDir = options.tempDir ?? join(tmpdir(), `opsloop-run-${runId}`);
   const ownsTemp = options.tempDir === undefined;
   const concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+  if (ownsTemp) trackRunFolder(tempDir);
   mkdirSync(options.logDir, { recursive: true });
 
   const listeners = new Set<(event: RunEvent) => void>();
@@ -431,6 +432,7 @@ export async function startRun(options: RunOptions): Promise<RunHandle> {
             for (const out of outputs.values()) out.close();
             isolated?.dispose();
             if (ownsTemp && existsSync(tempDir)) rmSync(tempDir, { recursive: true, force: true });
+            untrackRunFolder(tempDir);
             options.signal?.removeEventListener('abort', onAbort);
             resolveDone(state!);
           })();
@@ -489,6 +491,7 @@ export async function startRun(options: RunOptions): Promise<RunHandle> {
       finished = true;
       emit({ type: 'run.finished', runId, time: seconds(), status: 'failed', durationMs: Math.max(0, clock() - runStart), reason });
       if (ownsTemp) rmSync(tempDir, { recursive: true, force: true });
+      untrackRunFolder(tempDir);
       resolveDone(state!);
       return;
     }

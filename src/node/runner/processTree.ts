@@ -9,7 +9,7 @@
  * On platforms without /proc the group and `ps` are used. When this Node process exits, every
  * job still alive is killed synchronously, so a second Ctrl-C leaves no orphan either.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 export const cookieVariable = 'OPSLOOP_JOB_COOKIE';
@@ -209,14 +209,37 @@ export async function sweepCookies(prefix: string, ladder: KillLadder = defaultL
 const live = new Map<number, string | undefined>();
 let exitHookInstalled = false;
 
+/** Folders of runs still going, removed if the process exits before the runs end. */
+const liveFolders = new Set<string>();
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const [pid, c] of live) signalAll(pid, c, 'SIGKILL', true);
+    for (const folder of liveFolders) {
+      try {
+        rmSync(folder, { recursive: true, force: true });
+      } catch {
+        // Best effort on the way out.
+      }
+    }
+  });
+}
+
 export function trackJobProcess(rootPid: number, cookie: string | undefined): void {
   live.set(rootPid, cookie);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const [pid, c] of live) signalAll(pid, c, 'SIGKILL', true);
-    });
-  }
+  installExitHook();
+}
+
+/** A run's temporary folder, removed on the way out if the process ends first (second Ctrl-C). */
+export function trackRunFolder(folder: string): void {
+  liveFolders.add(folder);
+  installExitHook();
+}
+
+export function untrackRunFolder(folder: string): void {
+  liveFolders.delete(folder);
 }
 
 export function untrackJobProcess(rootPid: number): void {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent } from '../../../src/core/run/runEvents';
 import { repoRoot } from '../../support/paths';
@@ -140,6 +141,9 @@ describe('opsloop run (the built CLI, real processes)', function () {
     assert.ok(Date.now() - started < 15_000);
     const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
     await waitUntil('the killed processes to be gone', () => pids.every((p) => !alive(p)), 5000);
+    const runId = /\(run ([\w-]+)\)/.exec(r.stdout)?.[1];
+    assert.ok(runId, r.stdout);
+    assert.equal(existsSync(join(tmpdir(), `opsloop-run-${runId}`)), false, 'the run left its temporary folder behind');
   });
 
   it('explains usage errors with exit status 2', async () => {
