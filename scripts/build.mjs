@@ -58,7 +58,9 @@ if (webviewEntries.length > 0) {
   });
 }
 
-if (!watch) rmSync(join(root, 'dist'), { recursive: true, force: true });
+// A production build starts clean (nothing stale ships); a development build overwrites in place,
+// so a failed build leaves the last good bundles for the tests that are running.
+if (production) rmSync(join(root, 'dist'), { recursive: true, force: true });
 const started = Date.now();
 if (watch) {
   for (const options of builds) {

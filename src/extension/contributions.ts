@@ -1,7 +1,7 @@
 import type { Container } from './container';
 import { registerCoreCommands } from './commands/coreCommands';
 import { registerGraph } from './graph/registerGraph';
-import { registerPendingCommands } from './commands/pendingCommands';
+import { registerTelemetryPanel } from './telemetryPanel/registerTelemetryPanel';
 import { registerPipelineViews } from './views/pipelinesView';
 import { registerRunsView } from './views/runsView';
 import { registerRunCommands } from './runs/runCommands';
@@ -19,6 +19,6 @@ export const contributions: readonly ((container: Container) => void)[] = [
   registerRunCommands,
   registerIncidentsView,
   registerGraph,
+  registerTelemetryPanel,
   registerTelemetry,
-  registerPendingCommands,
 ];

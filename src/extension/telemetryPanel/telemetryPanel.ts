@@ -1,0 +1,292 @@
+import * as vscode from 'vscode';
+import type { Anomaly } from '../../core/anomaly/anomaly';
+import { detectAnomalies, isSensitivity, type Sensitivity } from '../../core/anomaly/detect';
+import { layoutChart } from '../../core/charts/chartLayout';
+import { formatDateTime, formatDurationMs } from '../../core/charts/format';
+import type { GitTagsDeploymentConfig } from '../../core/config/opsloopConfig';
+import { describeError, OpsloopError } from '../../core/errors';
+import type { Deployment } from '../../core/incidents/model';
+import type { Series } from '../../core/telemetry/series';
+import { gitTagDeployments } from '../../node/incidents/gitTagDeployments';
+import { type AnomalyRow, type TelemetryChart, type TelemetryRequest, telemetryRequests, type TelemetrySnapshot } from '../../shared/telemetryProtocol';
+import { CommandId } from '../commandIds';
+import type { Container } from '../container';
+import { getConfigStore } from '../telemetry/configStore';
+import { failureOf, getTelemetryService, type QueryOutcome } from '../telemetry/telemetryService';
+import { WebviewPanel } from '../webviews/webviewPanel';
+
+const ranges = [
+  { key: '6h', label: 'Last 6 hours', seconds: 6 * 3600 },
+  { key: '24h', label: 'Last 24 hours', seconds: 86400 },
+  { key: '3d', label: 'Last 3 days', seconds: 3 * 86400 },
+  { key: '7d', label: 'Last 7 days', seconds: 7 * 86400 },
+  { key: '30d', label: 'Last 30 days', seconds: 30 * 86400 },
+] as const;
+type RangeKey = (typeof ranges)[number]['key'];
+
+/** History fetched before the visible window, so the detector knows what is usual there. */
+const warmupSeconds = 3 * 86400;
+const maxSeriesPerChart = 8;
+
+interface Loaded {
+  readonly anchor: number;
+  readonly outcomes: readonly QueryOutcome[];
+  readonly deployments: readonly Deployment[];
+  readonly deploymentProblems: readonly string[];
+  readonly anomalies: ReadonlyMap<string, readonly Anomaly[]>;
+}
+
+/**
+ * The telemetry panel: each configured query of a service as a chart, anomalies found by the
+ * streaming detector marked on it, deployments on the same time axis. Partial and failed data
+ * are shown as such, never as a quiet chart.
+ */
+export class TelemetryPanel implements vscode.Disposable {
+  private readonly panel: WebviewPanel<typeof telemetryRequests, TelemetrySnapshot>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private service: string | null = null;
+  private range: RangeKey = '3d';
+  private sensitivity: Sensitivity;
+  private width = 900;
+  private loaded: Loaded | undefined;
+  private loading = false;
+  private message: string | undefined;
+  private controller: AbortController | undefined;
+  private services: string[] = [];
+
+  constructor(private readonly container: Container) {
+    const configured = vscode.workspace.getConfiguration('opsloop').get<string>('anomalies.sensitivity', 'medium');
+    this.sensitivity = isSensitivity(configured) ? configured : 'medium';
+    this.panel = new WebviewPanel(
+      container,
+      { viewType: 'opsloop.telemetry', title: 'Opsloop Telemetry', bundle: 'telemetryPanel', requests: telemetryRequests, icon: vscode.Uri.joinPath(container.context.extensionUri, 'media', 'opsloop.svg') },
+      { snapshot: () => this.snapshot(), onRequest: (r) => this.onRequest(r), onDidDispose: () => this.controller?.abort() },
+    );
+    const telemetry = getTelemetryService(container);
+    this.disposables.push(
+      getConfigStore(container).onDidChange(() => void this.load()),
+      telemetry.onDidChangeToken(() => void this.load()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.load()),
+    );
+  }
+
+  async show(service?: string): Promise<void> {
+    if (service) this.service = service;
+    this.panel.show();
+    await this.load();
+  }
+
+  /** What the panel shows now (also for tests). */
+  snapshot(): TelemetrySnapshot {
+    const base = {
+      services: this.services,
+      service: this.service,
+      ranges: ranges.map((r) => ({ key: r.key, label: r.label })),
+      range: this.range,
+      sensitivity: this.sensitivity,
+      trusted: vscode.workspace.isTrusted,
+    };
+    if (!this.loaded) return { ...base, charts: [], anomalies: [], ...(this.message ? { message: this.message } : { message: 'Loading telemetry…' }) };
+    const { anchor, outcomes, deployments, anomalies } = this.loaded;
+    const seconds = ranges.find((r) => r.key === this.range)!.seconds;
+    const from = anchor - seconds;
+    const utcOffsetMinutes = -new Date(anchor * 1000).getTimezoneOffset();
+    const charts: TelemetryChart[] = outcomes.map((outcome, index) => {
+      const id = `${index}:${outcome.query.name}`;
+      const common = { id, query: outcome.query.query, source: outcome.query.source };
+      if (outcome.failure) {
+        return {
+          ...common,
+          state: 'failed',
+          message: `${outcome.failure.message}`,
+          ...(outcome.failure.nextStep === 'Set Token' ? { action: { label: 'Set Token', request: 'setToken' as const } } : { action: { label: 'Try again', request: 'refresh' as const } }),
+          view: null,
+        };
+      }
+      const result = outcome.result!;
+      const series = result.series.slice(0, maxSeriesPerChart);
+      const partial = result.partial ?? [];
+      const notes = [
+        ...partial.map((g) => `Partial data: ${g.reason}`),
+        ...(result.warnings ?? []).map((w) => `Warning from ${outcome.query.source}: ${w}`),
+        ...(result.series.length > maxSeriesPerChart ? [`Showing ${maxSeriesPerChart} of ${result.series.length} series: narrow the query to see the rest.`] : []),
+      ];
+      const view = layoutChart({
+        title: outcome.query.name,
+        ...(outcome.query.unit !== undefined ? { unit: outcome.query.unit } : {}),
+        series,
+        anomalies: series.flatMap((s) => anomalies.get(`${id}|${seriesLabel(s)}`) ?? []),
+        deployments,
+        gaps: partial,
+        from,
+        to: anchor,
+        width: Math.max(320, this.width - 24),
+        height: 200,
+        utcOffsetMinutes,
+      });
+      return { ...common, state: partial.length > 0 ? 'partial' : 'ok', ...(notes.length > 0 ? { message: notes.join(' ') } : {}), view };
+    });
+    const rows: AnomalyRow[] = [];
+    outcomes.forEach((outcome, index) => {
+      const id = `${index}:${outcome.query.name}`;
+      for (const [key, list] of anomalies) {
+        if (!key.startsWith(`${id}|`)) continue;
+        for (const a of list) {
+          if ((a.end ?? anchor) < from) continue;
+          const before = [...deployments].reverse().find((d) => d.time <= a.onset && a.onset - d.time <= 6 * 3600);
+          rows.push({
+            chartId: id,
+            onset: formatDateTime(a.onset, utcOffsetMinutes),
+            explanation: a.explanation,
+            severity: a.score >= 0.8 ? 'high' : a.score >= 0.5 ? 'medium' : 'low',
+            ongoing: a.end === undefined,
+            ...(before ? { afterDeployment: `${formatDurationMs((a.onset - before.time) * 1000)} after ${before.revision.slice(0, 7)} was deployed to ${before.environment}` } : {}),
+          });
+        }
+      }
+    });
+    const problems = this.loaded.deploymentProblems;
+    const message = this.loading ? 'Refreshing…' : problems.length > 0 ? `Deployments incomplete: ${problems.join('; ')}` : this.message;
+    return { ...base, charts, anomalies: rows, ...(message ? { message } : {}) };
+  }
+
+  private async onRequest(request: TelemetryRequest): Promise<void> {
+    switch (request.type) {
+      case 'resize':
+        if (request.width >= 200 && request.width <= 10_000 && Math.abs(request.width - this.width) >= 8) {
+          this.width = Math.floor(request.width);
+          this.panel.update();
+        }
+        return;
+      case 'selectService':
+        if (this.services.includes(request.service)) {
+          this.service = request.service;
+          await this.load();
+        }
+        return;
+      case 'selectRange':
+        if (ranges.some((r) => r.key === request.range)) {
+          this.range = request.range as RangeKey;
+          await this.load();
+        }
+        return;
+      case 'setSensitivity':
+        if (isSensitivity(request.sensitivity)) {
+          this.sensitivity = request.sensitivity;
+          await this.load();
+        }
+        return;
+      case 'refresh':
+        await this.load();
+        return;
+      case 'setToken':
+        await vscode.commands.executeCommand(CommandId.setToken, request.source);
+        return;
+      case 'openConfig': {
+        const folder = this.container.workspaceFolder;
+        if (folder) await vscode.window.showTextDocument(vscode.Uri.joinPath(folder.uri, '.opsloop.yml'));
+        return;
+      }
+      case 'ready':
+        return;
+    }
+  }
+
+  /** Queries the service's telemetry and deployments, and runs the detector over each series. */
+  async load(): Promise<void> {
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    this.loading = true;
+    this.panel.update();
+    const telemetry = getTelemetryService(this.container);
+    try {
+      const config = await telemetry.config();
+      this.services = [...new Set([...config.services.map((s) => s.name), ...config.queries.flatMap((q) => (q.service ? [q.service] : []))])];
+      if (config.queries.length === 0) {
+        this.loaded = undefined;
+        this.message = this.container.workspaceFolder ? 'No telemetry queries configured: add them to .opsloop.yml (see docs/telemetry.md).' : 'Open a folder with an .opsloop.yml to see its telemetry.';
+        return;
+      }
+      if (!this.service || !this.services.includes(this.service)) this.service = this.services[0] ?? null;
+      const filter = this.service ? { service: this.service } : {};
+      const seconds = ranges.find((r) => r.key === this.range)!.seconds;
+      const now = Date.now() / 1000;
+      // Recorded data ends when it was recorded: show the window that ends with it, not an empty "last 6 hours".
+      const recordedOnly = config.queries.filter((q) => !this.service || q.service === this.service).every((q) => config.sources.find((s) => s.name === q.source)?.kind === 'file');
+      const fetchRange = recordedOnly ? { start: 0, end: now } : { start: now - seconds - warmupSeconds, end: now };
+      const outcomes = await telemetry.queryConfigured(fetchRange, controller.signal, filter);
+      let anchor = now;
+      if (recordedOnly) {
+        const last = Math.max(...outcomes.flatMap((o) => o.result?.series.map((s) => s.times[s.times.length - 1] ?? Number.NEGATIVE_INFINITY) ?? []));
+        if (Number.isFinite(last)) anchor = last;
+      }
+      const deployRange = { start: anchor - seconds - warmupSeconds, end: anchor };
+      const { deployments, problems } = await this.deployments(deployRange, controller.signal, filter, config.deployments.filter((d): d is GitTagsDeploymentConfig => d.kind === 'gitTags'));
+      const anomalies = new Map<string, Anomaly[]>();
+      outcomes.forEach((outcome, index) => {
+        for (const series of outcome.result?.series.slice(0, maxSeriesPerChart) ?? []) {
+          const named: Series = { ...series, name: outcome.query.name };
+          const { anomalies: found } = detectAnomalies(named, { sensitivity: this.sensitivity, ...(outcome.query.unit !== undefined ? { unit: outcome.query.unit } : {}) });
+          anomalies.set(`${index}:${outcome.query.name}|${seriesLabel(series)}`, found);
+        }
+      });
+      if (controller.signal.aborted) return;
+      this.loaded = { anchor, outcomes, deployments, deploymentProblems: problems, anomalies };
+      this.message = recordedOnly ? `Recorded telemetry, up to ${formatDateTime(anchor, -new Date(anchor * 1000).getTimezoneOffset())}.` : undefined;
+    } catch (error) {
+      if (OpsloopError.is(error, 'cancelled') || controller.signal.aborted) return;
+      this.loaded = undefined;
+      this.message = `Telemetry could not be read: ${describeError(error)}`;
+      this.container.log.error(`Telemetry panel: ${describeError(error)}`);
+    } finally {
+      if (this.controller === controller) {
+        this.loading = false;
+        this.panel.update();
+      }
+    }
+  }
+
+  /** Build-info deployments from the sources, plus deploy tags from git (trusted workspaces only); one marker per revision. */
+  private async deployments(range: { start: number; end: number }, signal: AbortSignal, filter: { service?: string }, tags: readonly GitTagsDeploymentConfig[]): Promise<{ deployments: Deployment[]; problems: string[] }> {
+    const telemetry = getTelemetryService(this.container);
+    const outcome = await telemetry.deployments(range, signal, filter);
+    const all: Deployment[] = [...outcome.deployments];
+    const problems = outcome.failures.map((f) => `${f.source}: ${f.message}`);
+    const root = this.container.workspaceFolder?.uri.fsPath;
+    if (root && vscode.workspace.isTrusted) {
+      for (const entry of tags) {
+        if (filter.service !== undefined && entry.service !== undefined && entry.service !== filter.service) continue;
+        try {
+          all.push(...(await gitTagDeployments(root, entry, range, { signal })));
+        } catch (error) {
+          if (OpsloopError.is(error, 'cancelled')) throw error;
+          problems.push(failureOf(`git tags ${entry.pattern}`, error).message);
+        }
+      }
+    }
+    const byRevision = new Map<string, Deployment>();
+    for (const d of all.sort((a, b) => a.time - b.time)) {
+      const key = `${d.environment}|${d.revision}`;
+      if (!byRevision.has(key)) byRevision.set(key, d);
+    }
+    return { deployments: [...byRevision.values()], problems };
+  }
+
+  dispose(): void {
+    this.controller?.abort();
+    this.panel.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function seriesLabel(series: Series): string {
+  return Object.keys(series.labels)
+    .sort()
+    .map((k) => `${k}=${series.labels[k]}`)
+    .join(',');
+}
+
+export function getTelemetryPanel(container: Container): TelemetryPanel {
+  return container.service('telemetryPanel', () => new TelemetryPanel(container));
+}
