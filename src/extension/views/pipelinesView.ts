@@ -20,6 +20,10 @@ import {
 } from '../pipelines/pipelineNodes';
 import { getPlanService, type PlanService } from '../pipelines/planService';
 import { registerRevealDefinition, revealCommand } from '../pipelines/revealDefinition';
+import { onRunServiceCreated } from '../runs/runService';
+import { formatDuration } from '../statusBar';
+import { jobStatusIcon } from './runsView';
+import type { JobRunState } from '../../core/run/runState';
 
 const fileIcons: Readonly<Record<PipelineFormat, string>> = { github: 'github', gitlab: 'file-code', azure: 'azure-devops', jenkins: 'file-code' };
 const whenLabels: Readonly<Record<When, string>> = {
@@ -38,7 +42,16 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode> {
   private readonly changed = new vscode.EventEmitter<PipelineNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
+  /** The job's state in its latest run, once runs exist (set when the RunService is created). */
+  private live: ((jobId: string) => JobRunState | undefined) | undefined;
+
   constructor(private readonly plans: PlanService | undefined) {}
+
+  /** Shows each job's latest run state (icon and description); the tree redraws on `refresh`. */
+  followRuns(live: (jobId: string) => JobRunState | undefined): void {
+    this.live = live;
+    this.refresh();
+  }
 
   /** Tells the view to ask again (after a new plan). */
   refresh(): void {
@@ -98,8 +111,8 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode> {
         const job = node.job;
         const item = new vscode.TreeItem(job.name, job.steps.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `instance|${job.id}`;
-        item.description = job.matrix ? Object.entries(job.matrix).map(([k, v]) => `${k}=${v}`).join(' ') : undefined;
-        item.iconPath = jobIcon(job);
+        item.description = withRunState(job.matrix ? Object.entries(job.matrix).map(([k, v]) => `${k}=${v}`).join(' ') : undefined, this.live?.(job.id));
+        item.iconPath = runIcon(this.live?.(job.id)) ?? jobIcon(job);
         item.tooltip = jobTooltip(job);
         item.contextValue = 'pipelineJobInstance';
         item.command = revealCommand(job.source);
@@ -161,11 +174,11 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode> {
     item.id = `job|${node.file}|${node.stage}|${node.definition}`;
     if (group) {
       item.description = `${node.jobs.length} ${node.jobs.length === 1 ? 'instance' : 'instances'}`;
-      item.iconPath = new vscode.ThemeIcon('symbol-array');
+      item.iconPath = runIcon(worstOf(node.jobs.map((j) => this.live?.(j.id)))) ?? new vscode.ThemeIcon('symbol-array');
       item.contextValue = 'pipelineJobMatrix';
     } else {
-      item.description = jobDescription(first);
-      item.iconPath = jobIcon(first);
+      item.description = withRunState(jobDescription(first), this.live?.(first.id));
+      item.iconPath = runIcon(this.live?.(first.id)) ?? jobIcon(first);
       item.contextValue = 'pipelineJob';
     }
     item.tooltip = jobTooltip(first, group ? node.jobs.length : undefined);
@@ -194,6 +207,24 @@ function jobDescription(job: Job): string | undefined {
   if (job.environment) parts.push(`→ ${job.environment.name}`);
   if (job.needs && job.needs.length > 0) parts.push(`needs ${job.needs.map((n) => n.job).join(', ')}`);
   return parts.length > 0 ? parts.join(' · ') : undefined;
+}
+
+/** The run state's icon, or undefined when the job has not run (the job's own icon then). */
+function runIcon(state: JobRunState | undefined): vscode.ThemeIcon | undefined {
+  return state ? jobStatusIcon(state.status, { waiting: state.waiting, allowedFailure: state.allowedFailure }) : undefined;
+}
+
+/** "failed 3.2 s · needs build": the latest run first, then what the plan says. */
+function withRunState(description: string | undefined, state: JobRunState | undefined): string | undefined {
+  if (!state) return description;
+  const run = `${state.waiting ? 'waiting for you' : state.status}${state.durationMs !== undefined && state.status !== 'running' ? ` ${formatDuration(state.durationMs)}` : ''}`;
+  return description ? `${run} · ${description}` : run;
+}
+
+/** A matrix parent shows its most urgent instance: running, then failed, then the rest. */
+function worstOf(states: readonly (JobRunState | undefined)[]): JobRunState | undefined {
+  const order = ['running', 'failed', 'manual', 'queued', 'canceled', 'skipped', 'passed'];
+  return states.filter((s): s is JobRunState => s !== undefined).sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status))[0];
 }
 
 function jobIcon(job: Job): vscode.ThemeIcon {
@@ -246,6 +277,11 @@ export function registerPipelineViews(container: Container): void {
   const folder = container.workspaceFolder;
   const plans = folder ? getPlanService(container) : undefined;
   const tree = container.service('pipelinesTree', () => new PipelinesTree(plans));
+  // Live job states once runs exist; registering this creates no RunService.
+  onRunServiceCreated((runs) => {
+    tree.followRuns((jobId) => runs.jobState(jobId)?.job);
+    return runs.onDidChangeRun(() => tree.refresh());
+  });
   container.track(vscode.window.createTreeView('opsloop.pipelines', { treeDataProvider: tree, showCollapseAll: true }));
   registerCommand(container, CommandId.refresh, async () => {
     await plans?.refresh();

@@ -20,7 +20,8 @@ const statusIcon: Readonly<Record<JobStatus, [string, string | undefined]>> = {
   manual: ['debug-pause', 'disabledForeground'],
 };
 
-function icon(status: JobStatus, extra?: { waiting?: boolean; allowedFailure?: boolean }): vscode.ThemeIcon {
+/** The icon of a job's run state, shared by the Runs view and the Pipelines tree. */
+export function jobStatusIcon(status: JobStatus, extra?: { waiting?: boolean; allowedFailure?: boolean }): vscode.ThemeIcon {
   if (extra?.waiting) return new vscode.ThemeIcon('question', new vscode.ThemeColor('charts.yellow'));
   if (status === 'failed' && extra?.allowedFailure) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('testing.iconQueued'));
   const [id, color] = statusIcon[status];
@@ -122,7 +123,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode> {
       ago(summary.queuedTime),
     ].filter(Boolean);
     item.description = parts.join(' · ');
-    item.iconPath = icon(summary.status === 'queued' ? 'queued' : summary.status);
+    item.iconPath = jobStatusIcon(summary.status === 'queued' ? 'queued' : summary.status);
     item.contextValue = running ? 'opsloopRun.running' : summary.status === 'passed' ? 'opsloopRun.passed' : 'opsloopRun.failed';
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.isTrusted = { enabledCommands: [CommandId.rerunFailed, CommandId.cancelRun, CommandId.openRun] };
@@ -142,7 +143,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode> {
     const status = job.waiting ? 'waiting for you' : job.status === 'failed' && job.allowedFailure ? 'failed (allowed)' : job.status;
     const parts = [status, job.attempt > 1 ? `attempt ${job.attempt}` : undefined, job.durationMs !== undefined && job.status !== 'skipped' ? formatDuration(job.durationMs) : undefined, job.stage];
     item.description = parts.filter(Boolean).join(' · ');
-    item.iconPath = icon(job.status, job);
+    item.iconPath = jobStatusIcon(job.status, job);
     item.contextValue = job.status === 'running' ? 'opsloopRunJob.running' : 'opsloopRunJob';
     item.tooltip = `${job.name} · ${status}${job.exitCode !== null ? ` · exit code ${job.exitCode}` : ''}${job.reason ? `\n${job.reason}` : ''}${job.logFile ? `\n\nLog: ${job.logFile}` : ''}${state?.isolated ? '\nRan in an isolated copy.' : ''}`;
     item.command = { command: CommandId.showJobLog, title: 'Show Job Log', arguments: [{ runId: node.runId, jobId: node.jobId }] };
