@@ -5,7 +5,9 @@ import { layoutChart } from '../../core/charts/chartLayout';
 import { formatDateTime, formatDurationMs } from '../../core/charts/format';
 import type { GitTagsDeploymentConfig } from '../../core/config/opsloopConfig';
 import { describeError, OpsloopError } from '../../core/errors';
+import { deploymentBefore, mergeDeployments } from '../../core/incidents/deployments';
 import type { Deployment } from '../../core/incidents/model';
+import { isRunFinished } from '../../core/run/runState';
 import type { Series } from '../../core/telemetry/series';
 import { gitTagDeployments } from '../../node/incidents/gitTagDeployments';
 import { type AnomalyRow, type TelemetryChart, type TelemetryRequest, telemetryRequests, type TelemetrySnapshot } from '../../shared/telemetryProtocol';
@@ -13,6 +15,7 @@ import { CommandId } from '../commandIds';
 import type { Container } from '../container';
 import { getConfigStore } from '../telemetry/configStore';
 import { failureOf, getTelemetryService, type QueryOutcome } from '../telemetry/telemetryService';
+import { getRunService } from '../runs/runService';
 import { WebviewPanel } from '../webviews/webviewPanel';
 
 const ranges = [
@@ -63,7 +66,14 @@ export class TelemetryPanel implements vscode.Disposable {
       { snapshot: () => this.snapshot(), onRequest: (r) => this.onRequest(r), onDidDispose: () => this.controller?.abort() },
     );
     const telemetry = getTelemetryService(container);
+    // A local deploy job that just passed is a deployment: put it on the charts.
+    const deployedRuns = new Set<string>();
     this.disposables.push(
+      getRunService(container).onDidChangeRun((run) => {
+        if (!isRunFinished(run) || deployedRuns.has(run.runId) || !run.jobs.some((j) => j.deployment)) return;
+        deployedRuns.add(run.runId);
+        if (this.panel.visible) void this.load();
+      }),
       getConfigStore(container).onDidChange(() => void this.load()),
       telemetry.onDidChangeToken(() => void this.load()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.load()),
@@ -133,7 +143,7 @@ export class TelemetryPanel implements vscode.Disposable {
         if (!key.startsWith(`${id}|`)) continue;
         for (const a of list) {
           if ((a.end ?? anchor) < from) continue;
-          const before = [...deployments].reverse().find((d) => d.time <= a.onset && a.onset - d.time <= 6 * 3600);
+          const before = deploymentBefore(deployments, a.onset, 6 * 3600);
           rows.push({
             chartId: id,
             onset: formatDateTime(a.onset, utcOffsetMinutes),
@@ -222,7 +232,10 @@ export class TelemetryPanel implements vscode.Disposable {
         if (Number.isFinite(last)) anchor = last;
       }
       const deployRange = { start: anchor - seconds - warmupSeconds, end: anchor };
-      const { deployments, problems } = await this.deployments(deployRange, controller.signal, filter, config.deployments.filter((d): d is GitTagsDeploymentConfig => d.kind === 'gitTags'));
+      const { deployments, problems } = await this.deployments(deployRange, controller.signal, filter, {
+        tags: config.deployments.filter((d): d is GitTagsDeploymentConfig => d.kind === 'gitTags'),
+        pipeline: config.deployments.some((d) => d.kind === 'pipeline'),
+      });
       const anomalies = new Map<string, Anomaly[]>();
       outcomes.forEach((outcome, index) => {
         for (const series of outcome.result?.series.slice(0, maxSeriesPerChart) ?? []) {
@@ -247,12 +260,29 @@ export class TelemetryPanel implements vscode.Disposable {
     }
   }
 
-  /** Build-info deployments from the sources, plus deploy tags from git (trusted workspaces only); one marker per revision. */
-  private async deployments(range: { start: number; end: number }, signal: AbortSignal, filter: { service?: string }, tags: readonly GitTagsDeploymentConfig[]): Promise<{ deployments: Deployment[]; problems: string[] }> {
+  /**
+   * Build-info deployments from the sources, deploy tags from git (trusted workspaces only) and
+   * the deploy jobs of local runs; one marker per revision and environment.
+   */
+  private async deployments(
+    range: { start: number; end: number },
+    signal: AbortSignal,
+    filter: { service?: string },
+    entries: { tags: readonly GitTagsDeploymentConfig[]; pipeline: boolean },
+  ): Promise<{ deployments: Deployment[]; problems: string[] }> {
     const telemetry = getTelemetryService(this.container);
     const outcome = await telemetry.deployments(range, signal, filter);
     const all: Deployment[] = [...outcome.deployments];
     const problems = outcome.failures.map((f) => `${f.source}: ${f.message}`);
+    const tags = entries.tags;
+    if (entries.pipeline) {
+      try {
+        const recorded = getRunService(this.container).history.deployments();
+        all.push(...recorded);
+      } catch (error) {
+        problems.push(`local runs: ${describeError(error)}`);
+      }
+    }
     const root = this.container.workspaceFolder?.uri.fsPath;
     if (root && vscode.workspace.isTrusted) {
       for (const entry of tags) {
@@ -265,12 +295,7 @@ export class TelemetryPanel implements vscode.Disposable {
         }
       }
     }
-    const byRevision = new Map<string, Deployment>();
-    for (const d of all.sort((a, b) => a.time - b.time)) {
-      const key = `${d.environment}|${d.revision}`;
-      if (!byRevision.has(key)) byRevision.set(key, d);
-    }
-    return { deployments: [...byRevision.values()], problems };
+    return { deployments: mergeDeployments([all], range, filter.service), problems };
   }
 
   dispose(): void {
