@@ -14,11 +14,28 @@ export type Sensitivity = 'low' | 'medium' | 'high';
 export const sensitivities: readonly Sensitivity[] = ['low', 'medium', 'high'];
 
 /**
- * The alarm level (score threshold) of each sensitivity. Medium is the level that maximised the
- * NAB standard profile over the whole corpus, low the one of the reward-low-FP profile or a step
- * stricter, high a step more eager (docs/anomaly.md has the measured figures).
+ * What each sensitivity asks of a point before it is flagged: an ensemble score of at least
+ * `alarmLevel` (how rare the recent points are for this series, 0..1) and a value at least
+ * `minDeviation` MADs away from its usual for that hour (so what is flagged is visibly off on the
+ * chart, never a 2-MAD wobble that happens to be rare). docs/anomaly.md explains and measures them.
  */
-export const sensitivityAlarmLevels: Readonly<Record<Sensitivity, number>> = { low: 0.4, medium: 0.25, high: 0.2 };
+export interface SensitivityLevel {
+  readonly alarmLevel: number;
+  readonly minDeviation: number;
+}
+
+export const sensitivityLevels: Readonly<Record<Sensitivity, SensitivityLevel>> = {
+  low: { alarmLevel: 0.55, minDeviation: 10 },
+  medium: { alarmLevel: 0.45, minDeviation: 7 },
+  high: { alarmLevel: 0.35, minDeviation: 4 },
+};
+
+/** The alarm level (score threshold) of each sensitivity: scores at or above it are alarms. */
+export const sensitivityAlarmLevels: Readonly<Record<Sensitivity, number>> = {
+  low: sensitivityLevels.low.alarmLevel,
+  medium: sensitivityLevels.medium.alarmLevel,
+  high: sensitivityLevels.high.alarmLevel,
+};
 
 export function isSensitivity(value: unknown): value is Sensitivity {
   return value === 'low' || value === 'medium' || value === 'high';
@@ -52,9 +69,12 @@ export interface AnomalyDetector {
 function configFor(options: DetectorOptions): EnsembleConfig {
   const sensitivity = options.sensitivity ?? 'medium';
   if (!isSensitivity(sensitivity)) throw new OpsloopError('invalidInput', `Unknown sensitivity '${String(sensitivity)}'.`, 'Use low, medium or high');
-  const base = options.config ?? defaultEnsembleConfig;
-  return options.config ? base : { ...base, alarmLevel: sensitivityAlarmLevels[sensitivity] };
+  if (options.config) return options.config;
+  return { ...defaultEnsembleConfig, ...sensitivityLevels[sensitivity] };
 }
+
+/** Days of history an hour slot needs before a sentence calls its median "usual for 14:00". */
+const minSlotDays = 2;
 
 class StreamingAnomalyDetector implements AnomalyDetector {
   readonly sensitivity: Sensitivity;
@@ -99,14 +119,16 @@ class StreamingAnomalyDetector implements AnomalyDetector {
     const w = this.ensemble.lastWinner;
     const winner = w >= 0 ? this.ensemble.components[w] : undefined;
     p.method = winner?.method;
-    // The baseline a person recognises is the seasonal one ("usual for Tuesday 14:00") when the
-    // slot has history, whichever method saw the anomaly most clearly.
+    // The baseline a person recognises is the seasonal one ("usual for Tuesday 14:00"), whichever
+    // method saw the anomaly most clearly; before its hour has history, the series-wide median.
+    // The slot is named once it has a few days (the weekday-hour: a few weeks) behind it.
     const s = this.seasonal;
-    if (s && s.trusted) {
+    if (s) {
       p.baseline = s.baseline;
       p.spread = s.spread;
-      p.slotWeekday = s.lastWeekday;
-      p.slotStart = s.lastSlotStart;
+      const named = s.trusted && (s.lastWeekday >= 0 || s.lastSlotDays >= minSlotDays);
+      p.slotWeekday = named ? s.lastWeekday : -1;
+      p.slotStart = named ? s.lastSlotStart : Number.NaN;
     } else {
       p.baseline = winner ? winner.baseline : Number.NaN;
       p.spread = winner ? winner.spread : Number.NaN;

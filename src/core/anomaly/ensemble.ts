@@ -26,6 +26,12 @@ export interface EnsembleConfig {
   /** Per-method changes to the likelihood (a method that sees one-point events averages less). */
   readonly likelihoodFor: Partial<Record<AnomalyMethod, Partial<LikelihoodConfig>>>;
   /**
+   * Methods whose raw score is not calibrated but decisive: 1 or more (a record) makes the point's
+   * strength at least `decisiveStrength` by itself; their evidence is not summed.
+   */
+  readonly decisive: readonly AnomalyMethod[];
+  readonly decisiveStrength: number;
+  /**
    * How calibrated evidence combines: 'sum' adds every method's evidence (decimal digits of tail
    * probability, each capped at evidenceCap) so agreement counts; 'max' takes the strongest.
    */
@@ -40,10 +46,18 @@ export interface EnsembleConfig {
   readonly quietShare: number;
   readonly quietMin: number;
   readonly quietMax: number;
+  /** No alarm before this many points have been seen (the methods are still learning the series). */
+  readonly learnPoints: number;
+  /**
+   * An alarm also needs the point this many MADs away from its seasonal baseline (0: no such
+   * condition). The product's sensitivity levels set it, so what is flagged is visibly off the
+   * usual; the NAB profiles do not.
+   */
+  readonly minDeviation: number;
 }
 
 export const defaultEnsembleConfig: EnsembleConfig = {
-  methods: ['seasonal', 'level', 'changePoint', 'rarity', 'extreme'],
+  methods: ['seasonal', 'rarity', 'extreme'],
   weights: { rarity: 2 },
   level: defaultLevelConfig,
   seasonal: defaultSeasonalConfig,
@@ -53,14 +67,17 @@ export const defaultEnsembleConfig: EnsembleConfig = {
   extreme: defaultExtremeConfig,
   spectralResidual: defaultSpectralResidualConfig,
   likelihood: defaultLikelihoodConfig,
-  // Records are single points: averaging them would hide the spike they are there to catch.
-  likelihoodFor: { extreme: { shortWindow: 1 } },
+  likelihoodFor: {},
+  decisive: ['extreme'],
+  decisiveStrength: 0.99,
   combine: 'sum',
   evidenceCap: 1000,
-  alarmLevel: 0.25,
+  alarmLevel: 0.45,
   quietShare: 0.03,
   quietMin: 30,
-  quietMax: 150,
+  quietMax: 300,
+  learnPoints: 0,
+  minDeviation: 0,
 };
 
 function createComponent(method: AnomalyMethod, config: EnsembleConfig): ComponentDetector {
@@ -87,14 +104,18 @@ const chunkPoints = 512;
 
 /**
  * The streaming ensemble: every method scores the point against what it learnt from earlier
- * points, each method's raw score is calibrated by its own anomaly likelihood, the evidence is
- * combined, and an alarm is followed by a quiet period. O(1) per point, bounded memory, and the
- * score of a point never depends on a later one.
+ * points, each method's raw score is calibrated by its own anomaly likelihood (decisive methods,
+ * records, need none), the evidence is combined, and an alarm is followed by a quiet period. O(1)
+ * per point, bounded memory, and the score of a point never depends on a later one.
  */
 export class EnsembleDetector {
   readonly components: ComponentDetector[];
-  private readonly likelihoods: AnomalyLikelihood[];
+  /** One per component; undefined for decisive methods. */
+  private readonly likelihoods: (AnomalyLikelihood | undefined)[];
   private readonly weights: Float64Array;
+  private readonly isDecisive: Uint8Array;
+  /** The seasonal component, whose deviation the minDeviation condition reads. */
+  private readonly seasonal: SeasonalDetector | undefined;
   /** The ensemble's score of the last point before alarm gating: how anomalous it looks, 0..1. */
   lastStrength = 0;
   /** Index into `components` of the method with the most evidence for the last point, -1 for none. */
@@ -103,24 +124,37 @@ export class EnsembleDetector {
   private sinceAlarm = Number.POSITIVE_INFINITY;
   private lastTime = Number.NEGATIVE_INFINITY;
   private raw: Float64Array[] = [];
+  private evidence = new Float64Array(0);
+  private strongest = new Float64Array(0);
+  private winners = new Int8Array(0);
+  private decisives = new Int8Array(0);
   // Config copied into fields: the per-point path reads them millions of times.
   private readonly sum: boolean;
   private readonly evidenceHalf: number;
+  private readonly evidenceCap: number;
+  private readonly decisiveStrength: number;
   private readonly quietShare: number;
   private readonly quietMin: number;
   private readonly quietMax: number;
+  private readonly learnPoints: number;
+  private readonly minDeviation: number;
   private readonly alarmLevel: number;
-  private tails: Float64Array[] = [];
 
   constructor(readonly config: EnsembleConfig = defaultEnsembleConfig) {
     this.components = config.methods.map((m) => createComponent(m, config));
-    this.likelihoods = this.components.map((c) => new AnomalyLikelihood({ ...config.likelihood, ...config.likelihoodFor[c.method] }));
+    this.isDecisive = Uint8Array.from(this.components.map((c) => (config.decisive.includes(c.method) ? 1 : 0)));
+    this.likelihoods = this.components.map((c, k) => (this.isDecisive[k] ? undefined : new AnomalyLikelihood({ ...config.likelihood, ...config.likelihoodFor[c.method] })));
+    this.seasonal = this.components.find((c): c is SeasonalDetector => c instanceof SeasonalDetector);
     this.sum = config.combine === 'sum';
-    // Summed evidence of 5 decimal digits per method scores 0.5.
-    this.evidenceHalf = 5 * this.components.length;
+    // Summed evidence of 5 decimal digits per calibrated method scores 0.5.
+    this.evidenceHalf = 5 * Math.max(1, this.likelihoods.filter((l) => l).length);
+    this.evidenceCap = config.evidenceCap;
+    this.decisiveStrength = config.decisiveStrength;
     this.quietShare = config.quietShare;
     this.quietMin = config.quietMin;
     this.quietMax = config.quietMax;
+    this.learnPoints = config.learnPoints;
+    this.minDeviation = this.seasonal ? config.minDeviation : 0;
     this.alarmLevel = config.alarmLevel;
     // Weights in decimal digits per natural-log unit of tail probability.
     this.weights = Float64Array.from(this.components.map((c) => (config.weights[c.method] ?? 1) / Math.LN10));
@@ -138,16 +172,23 @@ export class EnsembleDetector {
     let evidence = 0;
     let strongest = 0;
     let winner = -1;
+    let decisive = -1;
     for (let k = 0; k < n; k++) {
-      const logTail = this.likelihoods[k]!.update(this.components[k]!.update(time, value));
-      const e = this.evidenceOf(logTail, k);
+      const raw = this.components[k]!.update(time, value);
+      const likelihood = this.likelihoods[k];
+      if (!likelihood) {
+        if (raw >= 1 && decisive < 0) decisive = k;
+        continue;
+      }
+      let e = -likelihood.update(raw) * this.weights[k]!;
+      if (e > this.evidenceCap) e = this.evidenceCap;
       evidence += e;
       if (e > strongest) {
         strongest = e;
         winner = k;
       }
     }
-    return this.finish(evidence, strongest, winner);
+    return this.finish(evidence, strongest, winner, decisive);
   }
 
   /**
@@ -159,17 +200,15 @@ export class EnsembleDetector {
     const n = this.components.length;
     for (let start = from; start < to; start += chunkPoints) {
       const end = Math.min(to, start + chunkPoints);
-      let clean = true;
+      let clean = this.minDeviation === 0;
       let t = this.lastTime;
-      for (let i = start; i < end; i++) {
-        if (!this.acceptsAfter(t, times[i]!, values[i]!)) {
-          clean = false;
-          break;
-        }
+      for (let i = start; clean && i < end; i++) {
+        if (!this.acceptsAfter(t, times[i]!, values[i]!)) clean = false;
         t = times[i]!;
       }
       if (!clean) {
-        // Gaps and out-of-order points are rare: take the careful path for this chunk.
+        // Gaps and out-of-order points are rare, and the deviation condition needs each point's
+        // seasonal deviation: take the careful path for this chunk.
         for (let i = start; i < end; i++) {
           out[i] = this.update(times[i]!, values[i]!);
           if (strength) strength[i] = this.lastStrength;
@@ -181,36 +220,82 @@ export class EnsembleDetector {
       const size = end - start;
       if (this.raw.length !== n) {
         this.raw = this.components.map(() => new Float64Array(chunkPoints));
-        this.tails = this.components.map(() => new Float64Array(chunkPoints));
       }
-      for (let k = 0; k < n; k++) {
-        const raw = this.raw[k]!;
-        const tails = this.tails[k]!;
-        // Shift indices so the scratch arrays start at 0 for this chunk.
-        this.components[k]!.updateBatch(times.subarray(start, end), values.subarray(start, end), raw, 0, size);
-        this.likelihoods[k]!.updateBatch(raw, tails, 0, size);
-      }
-      const tails = this.tails;
-      const weights = this.weights;
-      const cap = this.config.evidenceCap;
-      for (let j = 0; j < size; j++) {
-        let evidence = 0;
-        let strongest = 0;
-        let w = -1;
-        for (let k = 0; k < n; k++) {
-          let e = -tails[k]![j]! * weights[k]!;
-          if (e > cap) e = cap;
-          evidence += e;
-          if (e > strongest) {
-            strongest = e;
-            w = k;
-          }
-        }
-        out[start + j] = this.finish(evidence, strongest, w);
-        if (strength) strength[start + j] = this.lastStrength;
-        if (winner) winner[start + j] = w;
-      }
+      const chunkTimes = times.subarray(start, end);
+      const chunkValues = values.subarray(start, end);
+      // Scratch arrays start at 0 for this chunk.
+      for (let k = 0; k < n; k++) this.components[k]!.updateBatch(chunkTimes, chunkValues, this.raw[k]!, 0, size);
+      this.combineChunk(size, out, start, strength, winner);
     }
+  }
+
+  /**
+   * The evidence of a chunk, method by method (a tight loop each), then the alarm gating point by
+   * point; the same arithmetic in the same order as update(), so the same scores.
+   */
+  private combineChunk(size: number, out: Float64Array, offset: number, strengthOut: Float64Array | undefined, winnerOut: Int8Array | undefined): void {
+    if (this.evidence.length < size) {
+      this.evidence = new Float64Array(chunkPoints);
+      this.strongest = new Float64Array(chunkPoints);
+      this.winners = new Int8Array(chunkPoints);
+      this.decisives = new Int8Array(chunkPoints);
+    }
+    const evidence = this.evidence;
+    const strongest = this.strongest;
+    const winners = this.winners;
+    const decisives = this.decisives;
+    evidence.fill(0, 0, size);
+    strongest.fill(0, 0, size);
+    winners.fill(-1, 0, size);
+    decisives.fill(-1, 0, size);
+    const n = this.components.length;
+    // Decisive methods from the last to the first, so the first one that fired wins a point.
+    for (let k = n - 1; k >= 0; k--) {
+      if (!this.isDecisive[k]) continue;
+      const raw = this.raw[k]!;
+      for (let j = 0; j < size; j++) if (raw[j]! >= 1) decisives[j] = k;
+    }
+    for (let k = 0; k < n; k++) this.likelihoods[k]?.accumulate(this.raw[k]!, size, this.weights[k]!, this.evidenceCap, evidence, strongest, winners, k);
+    // finish(), point by point, with the gating state in locals.
+    const sum = this.sum;
+    const half = this.evidenceHalf;
+    const decisiveStrength = this.decisiveStrength;
+    const quietShare = this.quietShare;
+    const quietMin = this.quietMin;
+    const quietMax = this.quietMax;
+    const learnPoints = this.learnPoints;
+    const alarmLevel = this.alarmLevel;
+    let seen = this.seen;
+    let since = this.sinceAlarm;
+    let strength = this.lastStrength;
+    let winner = this.lastWinner;
+    for (let j = 0; j < size; j++) {
+      const e = evidence[j]!;
+      strength = sum ? e / (e + half) : tailToScore(-strongest[j]! * Math.LN10);
+      winner = winners[j]!;
+      const decisive = decisives[j]!;
+      if (decisive >= 0 && strength < decisiveStrength) {
+        strength = decisiveStrength;
+        winner = decisive;
+      }
+      seen++;
+      since++;
+      let quietFor = quietShare * seen;
+      if (quietFor < quietMin) quietFor = quietMin;
+      if (quietFor > quietMax) quietFor = quietMax;
+      let score = 0;
+      if (!(since <= quietFor || seen <= learnPoints)) {
+        if (strength >= alarmLevel) since = 0;
+        score = strength;
+      }
+      out[offset + j] = score;
+      if (strengthOut) strengthOut[offset + j] = strength;
+      if (winnerOut) winnerOut[offset + j] = winner;
+    }
+    this.seen = seen;
+    this.sinceAlarm = since;
+    this.lastStrength = strength;
+    this.lastWinner = winner;
   }
 
   private accepts(time: number, value: number): boolean {
@@ -228,15 +313,12 @@ export class EnsembleDetector {
     return 0;
   }
 
-  /** Decimal digits of tail probability a method contributes, weighted and capped. */
-  private evidenceOf(logTail: number, k: number): number {
-    const e = -logTail * this.weights[k]!;
-    const cap = this.config.evidenceCap;
-    return e < cap ? e : cap;
-  }
-
-  private finish(evidence: number, strongest: number, winner: number): number {
-    const strength = this.sum ? evidence / (evidence + this.evidenceHalf) : tailToScore(-strongest * Math.LN10);
+  private finish(evidence: number, strongest: number, winner: number, decisive: number): number {
+    let strength = this.sum ? evidence / (evidence + this.evidenceHalf) : tailToScore(-strongest * Math.LN10);
+    if (decisive >= 0 && strength < this.decisiveStrength) {
+      strength = this.decisiveStrength;
+      winner = decisive;
+    }
     this.lastStrength = strength;
     this.lastWinner = winner;
     const seen = ++this.seen;
@@ -244,18 +326,24 @@ export class EnsembleDetector {
     let quietFor = this.quietShare * seen;
     if (quietFor < this.quietMin) quietFor = this.quietMin;
     if (quietFor > this.quietMax) quietFor = this.quietMax;
-    if (since <= quietFor) return 0;
-    if (strength >= this.alarmLevel) this.sinceAlarm = 0;
+    if (since <= quietFor || seen <= this.learnPoints) return 0;
+    if (strength >= this.alarmLevel) {
+      if (this.minDeviation > 0) {
+        const d = this.seasonal!.deviation;
+        if (!(d >= this.minDeviation || d <= -this.minDeviation)) return 0;
+      }
+      this.sinceAlarm = 0;
+    }
     return strength;
   }
 
   saveState(): DetectorState {
     return {
       kind: 'ensemble',
-      version: 1,
+      version: 2,
       methods: this.methods,
       components: this.components.map((c) => c.saveState()),
-      likelihoods: this.likelihoods.map((l) => l.saveState()),
+      likelihoods: this.likelihoods.map((l) => (l ? l.saveState() : null)),
       seen: this.seen,
       sinceAlarm: Number.isFinite(this.sinceAlarm) ? this.sinceAlarm : null,
       lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null,
@@ -263,16 +351,16 @@ export class EnsembleDetector {
   }
 
   restoreState(state: DetectorState): void {
-    expectVersion(state, 'ensemble', 1);
+    expectVersion(state, 'ensemble', 2);
     const comps = state['components'] as StateValue[] | undefined;
     const liks = state['likelihoods'] as StateValue[] | undefined;
     const methods = state['methods'] as StateValue[] | undefined;
     if (!Array.isArray(comps) || !Array.isArray(liks) || !Array.isArray(methods) || comps.length !== this.components.length || methods.some((m, i) => m !== this.components[i]!.method)) {
-      expectVersion({ kind: 'ensemble with other methods', version: 0 }, 'ensemble', 1);
+      expectVersion({ kind: 'ensemble with other methods', version: 0 }, 'ensemble', 2);
       return;
     }
     this.components.forEach((c, i) => c.restoreState(comps[i] as DetectorState));
-    this.likelihoods.forEach((l, i) => l.restoreState(liks[i] as DetectorState));
+    this.likelihoods.forEach((l, i) => l?.restoreState(liks[i] as DetectorState));
     this.seen = decodeNumber(state['seen']);
     const since = decodeNumber(state['sinceAlarm']);
     this.sinceAlarm = Number.isNaN(since) ? Number.POSITIVE_INFINITY : since;

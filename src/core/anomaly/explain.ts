@@ -1,21 +1,7 @@
+import { formatValue } from '../charts/format';
 import type { AnomalyKind } from './anomaly';
-import type { AnomalyMethod } from './component';
 
 const weekdays = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-/** A number as a person reads it: three significant digits, no exponent for everyday sizes. */
-export function formatValue(x: number, unit?: string): string {
-  let text: string;
-  if (!Number.isFinite(x)) text = String(x);
-  else if (x === 0) text = '0';
-  else {
-    const a = Math.abs(x);
-    if (a >= 1e6 || a < 1e-3) text = x.toPrecision(3).replace('e+', 'e');
-    else if (a >= 100) text = String(Math.round(x));
-    else text = String(Number(x.toPrecision(3)));
-  }
-  return unit ? `${text} ${unit}` : text;
-}
 
 /** HH:MM (UTC) of a Unix-second time; the date too when `withDate`. */
 export function formatClock(time: number, withDate = false): string {
@@ -35,44 +21,39 @@ export function formatSlot(weekday: number, slotStartSeconds: number): string {
 
 export interface ExplanationInput {
   readonly name: string;
+  /** The series' unit as .opsloop.yml spells it ("s", "ratio", "req/s"); formatValue turns it into "920 ms", "3.1 %". */
   readonly unit?: string;
   readonly kind: AnomalyKind;
-  readonly method: AnomalyMethod;
   readonly value: number;
   readonly baseline: number;
   readonly deviation: number;
   readonly onset: number;
-  /** The seasonal slot the baseline belongs to, when it is a seasonal one. */
+  /** The seasonal slot the baseline belongs to, when it is a seasonal one with a few days (or weeks) behind it. */
   readonly slot?: { readonly weekday: number; readonly startSeconds: number };
   readonly ongoing: boolean;
 }
 
-const methodWords: Record<AnomalyMethod, string> = {
-  seasonal: 'seasonal baseline',
-  level: 'recent level',
-  changePoint: 'change-point test',
-  context: 'sequence context',
-  rarity: 'value history',
-  extreme: 'record values',
-  spectralResidual: 'spectral residual',
-};
+/** Deviations from a baseline that does not vary (a MAD of 0) are capped here; the sentence says "far". */
+export const farDeviation = 1e4;
 
 /**
- * One sentence: "p99 latency 0.92 s, 6.1 MADs above its usual 0.21 s for Tuesday 14:00, since
- * 14:05". Shifts and trends say so; the method that saw it most clearly closes the sentence.
+ * One sentence a person reads next to the chart: "p99 latency 920 ms, 6.1 MADs above its usual
+ * 210 ms for Tuesday 14:00, since 14:05". Shifts and climbs say so; values carry their unit the
+ * way the charts print them; times are UTC.
  */
 export function explain(input: ExplanationInput): string {
   const { name, unit, kind, value, baseline, deviation, onset, slot, ongoing } = input;
   const direction = deviation >= 0 ? 'above' : 'below';
   const mads = Math.abs(deviation);
-  const distance = Number.isFinite(mads) ? `${mads >= 100 ? Math.round(mads) : mads.toFixed(1)} MADs ${direction}` : direction;
+  const distance = !Number.isFinite(mads) ? direction : mads >= farDeviation ? `far ${direction}` : `${mads >= 100 ? Math.round(mads) : mads.toFixed(1)} MADs ${direction}`;
   const usual = Number.isFinite(baseline) ? ` its usual ${formatValue(baseline, unit)}` : ' its usual level';
   const when = slot ? ` for ${formatSlot(slot.weekday, slot.startSeconds)}` : '';
+  const shown = formatValue(value, unit);
   const lead =
     kind === 'levelShift'
-      ? `${name} shifted to ${formatValue(value, unit)}, ${distance}${usual}${when}`
+      ? `${name} shifted to ${shown}, ${distance}${usual}${when}`
       : kind === 'trend'
-        ? `${name} has been ${deviation >= 0 ? 'climbing' : 'falling'} to ${formatValue(value, unit)}, ${distance}${usual}${when}`
-        : `${name} ${formatValue(value, unit)}, ${distance}${usual}${when}`;
-  return `${lead}, ${ongoing ? 'since' : 'from'} ${formatClock(onset)} (${methodWords[input.method]}).`;
+        ? `${name} has been ${deviation >= 0 ? 'climbing' : 'falling'} to ${shown}, ${distance}${usual}${when}`
+        : `${name} ${shown}, ${distance}${usual}${when}`;
+  return `${lead}, ${ongoing ? 'since' : 'from'} ${formatClock(onset)}.`;
 }

@@ -3,152 +3,129 @@ import type { DetectorState } from './state';
 import { decodeInto, decodeNumber, encodeArray, encodeNumber, expectVersion } from './state';
 
 export interface RarityConfig {
-  /** Points used to learn the value range that sets the bin width. */
+  /** Points used to learn the value range that sets the bin width (they are not counted). */
   readonly learnPoints: number;
   /** Bins across the learnt range; values beyond it get bins of the same width, up to `overflowBins` each side. */
   readonly bins: number;
-  /** Weight of the rarity of the step from the previous value (0: off). */
-  readonly stepWeight: number;
-  /** Weight of the rarity of the recent level, an EWMA of the values (0: off). */
-  readonly levelWeight: number;
-  /** Smoothing of that recent level. */
-  readonly levelRate: number;
-  /** Counts are halved once a histogram holds this many points, so old behaviour fades. */
+  /** Counts are halved once the histogram holds this many points, so old behaviour fades. */
   readonly memoryPoints: number;
 }
 
-export const defaultRarityConfig: RarityConfig = { learnPoints: 150, bins: 8, stepWeight: 0, levelWeight: 0, levelRate: 0.3, memoryPoints: 1e9 };
+export const defaultRarityConfig: RarityConfig = { learnPoints: 300, bins: 8, memoryPoints: 1e9 };
 
 const overflowBins = 40;
+/** ln(j / 2) for small j: ln(count + 0.5) and ln(total + 1) of every point, without Math.log while counts are small. */
+const halfLogs = new Float64Array(8192);
+for (let j = 0; j < halfLogs.length; j++) halfLogs[j] = Math.log(j / 2);
+const tableCounts = halfLogs.length / 2 - 1;
 
 /**
  * How rare the value is in this series' own history: a histogram over bins learnt from the first
  * points, scored as the surprise -log p(bin). A value in a bin the series has rarely or never
- * visited (a new extreme, a level it never held) is surprising; optionally so are the step from
- * the previous value and the recent level. O(1) per point, fixed memory.
+ * visited (a new extreme, a level it never held) is surprising. O(1) per point, fixed memory.
  */
 export class RarityDetector implements ComponentDetector {
   readonly method: AnomalyMethod = 'rarity';
   baseline = Number.NaN;
   spread = Number.NaN;
   private readonly radix: number;
-  private readonly valueCounts: Float64Array;
-  private readonly stepCounts: Float64Array;
-  private readonly levelCounts: Float64Array;
-  private valueTotal = 0;
-  private stepTotal = 0;
-  private levelTotal = 0;
+  private readonly counts: Float64Array;
+  private readonly learnPoints: number;
+  private readonly bins: number;
+  private readonly memoryPoints: number;
+  private total = 0;
   private lo = Number.POSITIVE_INFINITY;
   private hi = Number.NEGATIVE_INFINITY;
   private width = Number.NaN;
-  private stepScale = 0;
-  private previous = Number.NaN;
-  private level = Number.NaN;
   private sum = 0;
   private n = 0;
 
-  constructor(private readonly config: RarityConfig = defaultRarityConfig) {
+  constructor(config: RarityConfig = defaultRarityConfig) {
+    this.learnPoints = config.learnPoints;
+    this.bins = config.bins;
+    this.memoryPoints = config.memoryPoints;
     this.radix = config.bins + 2 * overflowBins + 1;
-    this.valueCounts = new Float64Array(this.radix);
-    this.stepCounts = new Float64Array(this.radix);
-    this.levelCounts = new Float64Array(this.radix);
+    this.counts = new Float64Array(this.radix);
   }
 
   update(_time: number, x: number): number {
-    const { learnPoints, bins, stepWeight, levelWeight, levelRate } = this.config;
-    this.n++;
-    this.sum += x;
-    const step = this.n > 1 ? x - this.previous : 0;
-    this.previous = x;
-    this.level = this.n > 1 ? this.level + levelRate * (x - this.level) : x;
-    if (this.n <= learnPoints) {
-      if (x < this.lo) this.lo = x;
-      if (x > this.hi) this.hi = x;
-      this.stepScale += Math.abs(step);
-      this.baseline = this.sum / this.n;
-      this.spread = (this.hi - this.lo) / 4;
-      if (this.n === learnPoints) {
-        this.width = this.hi > this.lo ? (this.hi - this.lo) / bins : Math.abs(this.hi) * 1e-6 + 1e-12;
-        this.stepScale = this.stepScale > 0 ? (4 * this.stepScale) / learnPoints / bins : this.width;
-      }
+    if (this.n < this.learnPoints) {
+      this.learn(x);
       return Number.NaN;
     }
     this.baseline = this.lo + (this.hi - this.lo) / 2;
     this.spread = this.width;
-    let raw = this.surprise(this.valueCounts, this.valueTotal, this.bin(x, this.lo, this.width));
-    this.valueTotal = this.learn(this.valueCounts, this.valueTotal, this.bin(x, this.lo, this.width));
-    if (stepWeight > 0) {
-      const b = this.bin(step, -0.5 * bins * this.stepScale, this.stepScale);
-      raw += stepWeight * this.surprise(this.stepCounts, this.stepTotal, b);
-      this.stepTotal = this.learn(this.stepCounts, this.stepTotal, b);
-    }
-    if (levelWeight > 0) {
-      const b = this.bin(this.level, this.lo, this.width);
-      raw += levelWeight * this.surprise(this.levelCounts, this.levelTotal, b);
-      this.levelTotal = this.learn(this.levelCounts, this.levelTotal, b);
-    }
-    return raw;
+    return this.score(x);
   }
 
-  private bin(x: number, lo: number, width: number): number {
-    const b = Math.floor((x - lo) / width) + overflowBins;
-    return b < 0 ? 0 : b >= this.radix ? this.radix - 1 : b;
-  }
-
-  private surprise(counts: Float64Array, total: number, b: number): number {
-    return -Math.log((counts[b]! + 0.5) / (total + 1));
-  }
-
-  private learn(counts: Float64Array, total: number, b: number): number {
-    counts[b]! += 1;
-    total += 1;
-    if (total > this.config.memoryPoints) {
-      total = 0;
-      for (let k = 0; k < counts.length; k++) total += counts[k] = counts[k]! / 2;
+  private learn(x: number): void {
+    const n = ++this.n;
+    this.sum += x;
+    if (x < this.lo) this.lo = x;
+    if (x > this.hi) this.hi = x;
+    this.baseline = this.sum / n;
+    this.spread = (this.hi - this.lo) / 4;
+    if (n === this.learnPoints) {
+      this.width = this.hi > this.lo ? (this.hi - this.lo) / this.bins : Math.abs(this.hi) * 1e-6 + 1e-12;
     }
-    return total;
+  }
+
+  /** Surprise of x's bin, then counts it. */
+  private score(x: number): number {
+    let b = Math.floor((x - this.lo) / this.width) + overflowBins;
+    const last = this.radix - 1;
+    b = b >= 0 ? (b <= last ? b : last) : 0;
+    const counts = this.counts;
+    const c = counts[b]!;
+    const total = this.total;
+    // -log((c + 0.5) / (total + 1)); both logs from the table while the counts are small.
+    const lc = c < tableCounts && c === (c | 0) ? halfLogs[2 * c + 1]! : Math.log(c + 0.5);
+    const lt = total < tableCounts && total === (total | 0) ? halfLogs[2 * total + 2]! : Math.log(total + 1);
+    counts[b] = c + 1;
+    this.total = total + 1;
+    if (this.total > this.memoryPoints) this.halve();
+    return lt - lc;
+  }
+
+  private halve(): void {
+    let total = 0;
+    const counts = this.counts;
+    for (let k = 0; k < counts.length; k++) total += counts[k] = counts[k]! / 2;
+    this.total = total;
   }
 
   updateBatch(times: Float64Array, values: Float64Array, out: Float64Array, from: number, to: number): void {
-    for (let i = from; i < to; i++) out[i] = this.update(times[i]!, values[i]!);
+    let i = from;
+    for (; i < to && this.n < this.learnPoints; i++) out[i] = this.update(times[i]!, values[i]!);
+    if (i >= to) return;
+    for (; i < to; i++) out[i] = this.score(values[i]!);
+    this.baseline = this.lo + (this.hi - this.lo) / 2;
+    this.spread = this.width;
   }
 
   saveState(): DetectorState {
     return {
       kind: 'rarity',
-      version: 1,
-      valueCounts: encodeArray(this.valueCounts),
-      stepCounts: encodeArray(this.stepCounts),
-      levelCounts: encodeArray(this.levelCounts),
-      totals: [this.valueTotal, this.stepTotal, this.levelTotal],
+      version: 2,
+      counts: encodeArray(this.counts),
+      total: this.total,
       lo: encodeNumber(this.lo),
       hi: encodeNumber(this.hi),
       width: encodeNumber(this.width),
-      stepScale: this.stepScale,
-      previous: encodeNumber(this.previous),
-      level: encodeNumber(this.level),
       sum: this.sum,
       n: this.n,
     };
   }
 
   restoreState(state: DetectorState): void {
-    expectVersion(state, 'rarity', 1);
-    decodeInto(this.valueCounts, state['valueCounts'], 'rarity values');
-    decodeInto(this.stepCounts, state['stepCounts'], 'rarity steps');
-    decodeInto(this.levelCounts, state['levelCounts'], 'rarity levels');
-    const totals = Array.isArray(state['totals']) ? state['totals'] : [];
-    this.valueTotal = decodeNumber(totals[0]);
-    this.stepTotal = decodeNumber(totals[1]);
-    this.levelTotal = decodeNumber(totals[2]);
+    expectVersion(state, 'rarity', 2);
+    decodeInto(this.counts, state['counts'], 'rarity counts');
+    this.total = decodeNumber(state['total']);
     const lo = decodeNumber(state['lo']);
     const hi = decodeNumber(state['hi']);
     this.lo = Number.isNaN(lo) ? Number.POSITIVE_INFINITY : lo;
     this.hi = Number.isNaN(hi) ? Number.NEGATIVE_INFINITY : hi;
     this.width = decodeNumber(state['width']);
-    this.stepScale = decodeNumber(state['stepScale']);
-    this.previous = decodeNumber(state['previous']);
-    this.level = decodeNumber(state['level']);
     this.sum = decodeNumber(state['sum']);
     this.n = decodeNumber(state['n']);
   }

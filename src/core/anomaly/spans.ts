@@ -1,6 +1,6 @@
 import type { Anomaly, AnomalyKind } from './anomaly';
 import type { AnomalyMethod } from './component';
-import { explain } from './explain';
+import { explain, farDeviation } from './explain';
 import type { DetectorState } from './state';
 import { decodeNumber, encodeNumber, expectVersion } from './state';
 
@@ -38,8 +38,8 @@ const longSpanPoints = 12;
 const deviatingMads = 3;
 /** This many deviating points on one side make a level shift rather than a spike. */
 const sustainedPoints = 6;
-/** Deviations are reported up to this many MADs (a flat baseline has a MAD of 0). */
-const maxDeviation = 1e4;
+/** Deviations are reported up to this many MADs (a flat baseline has a MAD of 0): "far above". */
+const maxDeviation = farDeviation;
 
 const noAnomalies: Anomaly[] = [];
 
@@ -60,6 +60,8 @@ export class SpanTracker {
   private open = false;
   private onset = 0;
   private lastAbove = 0;
+  /** The last point of the span that was itself off its baseline (deviatingMads or more), NaN for none. */
+  private lastDeviating = Number.NaN;
   private below = 0;
   private points = 0;
   private ups = 0;
@@ -96,6 +98,7 @@ export class SpanTracker {
         const d = deviationOf(p);
         this.deviatingUp = d >= deviatingMads ? 1 : 0;
         this.deviatingDown = d <= -deviatingMads ? 1 : 0;
+        this.lastDeviating = Math.abs(d) >= deviatingMads ? p.time : Number.NaN;
       }
       return;
     }
@@ -117,13 +120,16 @@ export class SpanTracker {
       if (Math.abs(d) >= deviatingMads) {
         if (d > 0) this.deviatingUp++;
         else this.deviatingDown++;
+        this.lastDeviating = p.time;
       }
       // The peak is the most extreme value of the span, not the point of most evidence: evidence
       // is averaged over recent points and peaks a little after a spike.
       if (Math.abs(d) > Math.abs(deviationOf(this.peak!))) this.peak = { ...p };
       if (p.strength > this.peakStrength) this.peakStrength = p.strength;
     } else if (++this.below >= closeAfterPoints) {
-      this.finished.push(this.build(this.lastAbove));
+      // The evidence is averaged over recent points and outlasts the event: the anomaly ended with
+      // its last point that was off its baseline, when it had any.
+      this.finished.push(this.build(Number.isNaN(this.lastDeviating) ? this.lastAbove : this.lastDeviating));
       this.open = false;
       this.peak = undefined;
     }
@@ -160,7 +166,7 @@ export class SpanTracker {
       baseline: p.baseline,
       value: p.value,
       deviation,
-      explanation: explain({ name: this.options.name, ...(this.options.unit ? { unit: this.options.unit } : {}), kind, method, value: p.value, baseline: p.baseline, deviation, onset: this.onset, ...(slot ? { slot } : {}), ongoing: end === undefined }),
+      explanation: explain({ name: this.options.name, ...(this.options.unit ? { unit: this.options.unit } : {}), kind, value: p.value, baseline: p.baseline, deviation, onset: this.onset, ...(slot ? { slot } : {}), ongoing: end === undefined }),
     };
     return anomaly;
   }
@@ -181,11 +187,12 @@ export class SpanTracker {
     const p = this.peak;
     return {
       kind: 'spans',
-      version: 1,
+      version: 2,
       riseStart: encodeNumber(this.riseStart),
       open: this.open,
       onset: this.onset,
       lastAbove: this.lastAbove,
+      lastDeviating: encodeNumber(this.lastDeviating),
       below: this.below,
       points: this.points,
       ups: this.ups,
@@ -211,11 +218,12 @@ export class SpanTracker {
   }
 
   restoreState(state: DetectorState): void {
-    expectVersion(state, 'spans', 1);
+    expectVersion(state, 'spans', 2);
     this.riseStart = decodeNumber(state['riseStart']);
     this.open = state['open'] === true;
     this.onset = decodeNumber(state['onset']);
     this.lastAbove = decodeNumber(state['lastAbove']);
+    this.lastDeviating = decodeNumber(state['lastDeviating']);
     this.below = decodeNumber(state['below']);
     this.points = decodeNumber(state['points']);
     this.ups = decodeNumber(state['ups']);

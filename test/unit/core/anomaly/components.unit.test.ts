@@ -89,17 +89,36 @@ describe('anomaly methods', () => {
     assert.ok(keys.length <= 200, `${keys.length} contexts`);
   });
 
-  it('extreme: a deviation far past every recent one is a record, a repeated one is not', () => {
+  it('extreme: a new high beyond the range so far is a record, a repeated one is not', () => {
     const d = new ExtremeDetector();
     const s = seasonalSeries({ points: 5 * pointsPerDay, seed: 6 });
     let before = 0;
-    for (let i = 0; i < s.values.length; i++) before = Math.max(before, d.update(s.times[i]!, s.values[i]!) || 0);
+    // The first day still widens the range (the rhythm has not been seen whole): records then are expected.
+    for (let i = 0; i < s.values.length; i++) {
+      const raw = d.update(s.times[i]!, s.values[i]!);
+      if (i >= 2 * pointsPerDay) before = Math.max(before, raw);
+    }
     const t = s.times[s.times.length - 1]! + stepSeconds;
     const first = d.update(t, 400);
+    assert.ok(d.rangeRecord, 'a value far above everything seen is a new high');
     const again = d.update(t + stepSeconds, 400);
     assert.strictEqual(before, 0);
-    assert.ok(first > 1, `first ${first}`);
-    assert.strictEqual(again, 0);
+    assert.ok(first >= 1, `first ${first}`);
+    assert.ok(again < 1, `again ${again}`);
+  });
+
+  it('extreme: a lone dip inside the range, many times any recent deviation, is a record too', () => {
+    const d = new ExtremeDetector();
+    // Eight days: the large deviations of the first hours (medians still settling) have faded.
+    const s = seasonalSeries({ points: 8 * pointsPerDay, seed: 8 });
+    for (let i = 0; i < s.values.length; i++) d.update(s.times[i]!, s.values[i]!);
+    // 06:00 of the ninth day: the rhythm is at its top (120), and 85 is well inside the range (about 75..125).
+    const t = start + 8 * 86400 + 6 * 3600;
+    const dip = d.update(t, 85);
+    assert.ok(!d.rangeRecord, 'not a new low');
+    assert.ok(dip >= 1, `dip ${dip}`);
+    // Noise of the same series a few points later is not.
+    assert.ok(d.update(t + stepSeconds, 120) < 1);
   });
 
   it('spectral residual: the FFT round-trips and a spike in a sine stands out', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
-import { createDetector } from '../../../../src/core/anomaly/detect';
-import { EnsembleDetector, defaultEnsembleConfig } from '../../../../src/core/anomaly/ensemble';
+import { createDetector, sensitivityLevels } from '../../../../src/core/anomaly/detect';
+import { EnsembleDetector, defaultEnsembleConfig, type EnsembleConfig } from '../../../../src/core/anomaly/ensemble';
 import { OpsloopError } from '../../../../src/core/errors';
 import { pointsPerDay, seasonalSeries, start } from './synthetic';
 
@@ -24,13 +24,16 @@ const arbitrarySeries = fc
     return s;
   });
 
-function pointByPoint(times: Float64Array, values: Float64Array): Float64Array {
-  const d = new EnsembleDetector();
+/** The NAB configuration (no deviation condition) and the product's medium level (with it). */
+const configs: readonly EnsembleConfig[] = [defaultEnsembleConfig, { ...defaultEnsembleConfig, ...sensitivityLevels.medium }];
+
+function pointByPoint(times: Float64Array, values: Float64Array, config = defaultEnsembleConfig): Float64Array {
+  const d = new EnsembleDetector(config);
   return Float64Array.from(values, (v, i) => d.update(times[i]!, v));
 }
 
-function batched(times: Float64Array, values: Float64Array): Float64Array {
-  const d = new EnsembleDetector();
+function batched(times: Float64Array, values: Float64Array, config = defaultEnsembleConfig): Float64Array {
+  const d = new EnsembleDetector(config);
   const out = new Float64Array(values.length);
   // Two calls, so a batch boundary falls inside the series too.
   const cut = values.length >> 1;
@@ -42,14 +45,14 @@ function batched(times: Float64Array, values: Float64Array): Float64Array {
 describe('streaming anomaly engine', () => {
   it('never lets a later point change an earlier score (no look-ahead)', () => {
     fc.assert(
-      fc.property(arbitrarySeries, fc.nat(), fc.double({ min: -1e6, max: 1e6, noNaN: true }), (s, k, replacement) => {
+      fc.property(arbitrarySeries, fc.nat(), fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(...configs), (s, k, replacement, config) => {
         const cut = k % s.values.length;
-        const before = pointByPoint(s.times, s.values);
+        const before = pointByPoint(s.times, s.values, config);
         const changed = Float64Array.from(s.values);
         for (let i = cut + 1; i < changed.length; i++) changed[i] = i % 2 ? replacement : changed[i]! * 3;
-        const after = pointByPoint(s.times, changed);
+        const after = pointByPoint(s.times, changed, config);
         for (let i = 0; i <= cut; i++) if (!Object.is(before[i], after[i])) return false;
-        const afterBatch = batched(s.times, changed);
+        const afterBatch = batched(s.times, changed, config);
         for (let i = 0; i <= cut; i++) if (!Object.is(before[i], afterBatch[i])) return false;
         return true;
       }),
@@ -59,9 +62,9 @@ describe('streaming anomaly engine', () => {
 
   it('gives the same scores in batches as point by point, always in [0, 1]', () => {
     fc.assert(
-      fc.property(arbitrarySeries, (s) => {
-        const a = pointByPoint(s.times, s.values);
-        const b = batched(s.times, s.values);
+      fc.property(arbitrarySeries, fc.constantFrom(...configs), (s, config) => {
+        const a = pointByPoint(s.times, s.values, config);
+        const b = batched(s.times, s.values, config);
         return a.every((x, i) => Object.is(x, b[i]) && x >= 0 && x <= 1);
       }),
       { numRuns: 40, seed: 2 },
