@@ -54,6 +54,9 @@ if (args.includes('--headless')) {
     if (result.status !== 0) console.log(`(exit status ${result.status})`);
   };
   show('The pipelines Opsloop finds in the demo', ['plan']);
+  show('Run the unit tests locally, with the build job they need (history kept out of the demo)', ['run', '--file', '.gitlab-ci.yml', '--job', 'unit-test', '--no-history']);
+  show('Production p99 latency around the last deployment (recorded telemetry)', ['query', '--query', 'p99 latency', '--from', '2026-11-18T12:00:00Z', '--to', '2026-11-18T18:00:00Z']);
+  show('Did the last deployment hurt production? (the pipeline gate: exit 1 when it did)', ['check']);
   console.log(`\nThe demo workspace is ${workspace}; run \`node dist/cli.js --help\` there for more.`);
 } else if (onPath('code') && !args.includes('--code-server')) {
   console.log(`Opening the demo in VS Code with the extension loaded from ${root}`);

@@ -25,6 +25,8 @@ export const ExitCode = {
   failed: 1,
   /** The command line or the input was wrong. */
   usage: 2,
+  /** The data needed to answer was missing or partial: neither yes nor no. */
+  inconclusive: 3,
   /** Interrupted (Ctrl-C), as shells expect. */
   interrupted: 130,
 } as const;

@@ -1,4 +1,5 @@
 import type { CliCommand } from './cliCommand';
+import { checkCommand } from './commands/check';
 import { detectCommand } from './commands/detect';
 import { planCommand } from './commands/plan';
 import { queryCommand } from './commands/query';
@@ -10,4 +11,5 @@ export const commands: readonly CliCommand[] = [
   runCommand,
   detectCommand,
   queryCommand,
+  checkCommand,
 ];

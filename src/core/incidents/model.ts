@@ -1,7 +1,8 @@
 /** Deployments, incidents and suspect commits. Times are Unix seconds. */
 import type { Anomaly } from '../anomaly/anomaly';
 
-export type DeploymentSource = 'pipeline' | 'buildInfo' | 'gitTag' | 'remote';
+/** Where Opsloop learned of a deployment; `given` is a time a person or a CI job passed in. */
+export type DeploymentSource = 'pipeline' | 'buildInfo' | 'gitTag' | 'remote' | 'given';
 
 export interface Deployment {
   readonly id: string;
