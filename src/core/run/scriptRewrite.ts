@@ -9,6 +9,7 @@
  * PowerShell gets `$env:NAME`. Other interpreters (python, node...) cannot be rewritten safely:
  * their occurrences are left as they are and reported.
  */
+import { findTemplateExpressions as findGithubTemplateExpressions } from '../pipeline/github/expressions';
 
 export type ShellFamily = 'posix' | 'pwsh' | 'other';
 
@@ -29,14 +30,12 @@ export interface RewriteResult {
   readonly unresolved: readonly string[];
 }
 
-/** `${{ expr }}` occurrences (GitHub, also Azure template syntax). */
+/**
+ * `${{ expr }}` occurrences (GitHub, also Azure template syntax), found as GitHub finds them: a
+ * `}}` inside a 'string' does not end one. A `${{` that is never closed is left as text.
+ */
 export function findTemplateExpressions(script: string): Occurrence[] {
-  const found: Occurrence[] = [];
-  const pattern = /\$\{\{([\s\S]*?)\}\}/g;
-  for (let m = pattern.exec(script); m; m = pattern.exec(script)) {
-    found.push({ start: m.index, end: m.index + m[0].length, expression: m[1]!.trim() });
-  }
-  return found;
+  return findGithubTemplateExpressions(script).expressions.map((e) => ({ start: e.start, end: e.end, expression: e.source }));
 }
 
 /** Azure macros `$(name)` whose name is a known variable; `$(command)` stays a command substitution. */

@@ -12,7 +12,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { describeError, OpsloopError } from '../../core/errors';
 import type { Job, Pipeline, Step } from '../../core/pipeline/model';
 import { azureEnvName } from '../../core/run/ciVariables';
-import { evaluateCondition, evaluateExpression, type ExpressionValue, toText } from '../../core/run/githubExpressions';
+import { evaluateCondition, evaluateExpression, type ExpressionValue, toText } from '../../core/pipeline/github/expressions';
 import type { JobEndCause } from '../../core/run/runEvents';
 import { findMacroExpressions, findTemplateExpressions, rewriteScript, type RewriteResult } from '../../core/run/scriptRewrite';
 import { dockerRunArgs } from './docker';
@@ -291,7 +291,8 @@ async function runScriptStep(
     const contexts = contextsFor(execution, extra.addedEnv, extra.stepsContext, step);
     rewrite = rewriteScript(rewrite.script, findTemplateExpressions(rewrite.script), probe.family, (expression) => {
       try {
-        return toText(evaluateExpression(expression, { contexts, status: { failed: false, cancelled: false } }));
+        // Wrapped again, so that the text is read as the one expression it was found as.
+        return toText(evaluateExpression(`\${{ ${expression} }}`, { contexts, status: { failed: false, cancelled: false } }));
       } catch {
         return undefined;
       }

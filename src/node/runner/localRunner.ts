@@ -12,7 +12,7 @@ import { describeError, OpsloopError } from '../../core/errors';
 import type { Job, Pipeline } from '../../core/pipeline/model';
 import { jobVariables, slug } from '../../core/run/ciVariables';
 import { deploymentFor } from '../../core/run/deployments';
-import { evaluateCondition, type ExpressionValue } from '../../core/run/githubExpressions';
+import { evaluateCondition, type ExpressionValue } from '../../core/pipeline/github/expressions';
 import { buildRunGraph, type RunGraph, type RunSelection } from '../../core/run/runGraph';
 import type { JobEndCause, RunEvent } from '../../core/run/runEvents';
 import { reduceRun, type RunState } from '../../core/run/runState';
