@@ -64,7 +64,7 @@ async function main(): Promise<void> {
 
   // Suppression after an alarm makes the alarm level part of the threshold: one level per
   // profile is chosen over the corpus, on a fixed grid, like the published single thresholds.
-  const grid = options['alarm'] ? String(options['alarm']).split(',').map(Number) : [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7];
+  const grid = options['alarm'] ? String(options['alarm']).split(',').map(Number) : [0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8];
   let first: ReturnType<typeof runAll> | undefined;
   const runs = grid.map((alarmLevel) => {
     const c: EnsembleConfig = { ...config, alarmLevel };

@@ -25,9 +25,9 @@ export interface SensitivityLevel {
 }
 
 export const sensitivityLevels: Readonly<Record<Sensitivity, SensitivityLevel>> = {
-  low: { alarmLevel: 0.55, minDeviation: 10 },
-  medium: { alarmLevel: 0.45, minDeviation: 7 },
-  high: { alarmLevel: 0.35, minDeviation: 4 },
+  low: { alarmLevel: 0.75, minDeviation: 10 },
+  medium: { alarmLevel: 0.7, minDeviation: 7 },
+  high: { alarmLevel: 0.6, minDeviation: 4 },
 };
 
 /** The alarm level (score threshold) of each sensitivity: scores at or above it are alarms. */

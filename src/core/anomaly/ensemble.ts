@@ -50,8 +50,8 @@ export interface EnsembleConfig {
   readonly learnPoints: number;
   /**
    * An alarm also needs the point this many MADs away from its seasonal baseline (0: no such
-   * condition). The product's sensitivity levels set it, so what is flagged is visibly off the
-   * usual; the NAB profiles do not.
+   * condition); a point that is rare but closer scores just under the alarm level. The product's
+   * sensitivity levels set it, so what is flagged is visibly off the usual; the NAB profiles do not.
    */
   readonly minDeviation: number;
 }
@@ -70,9 +70,9 @@ export const defaultEnsembleConfig: EnsembleConfig = {
   likelihoodFor: {},
   decisive: ['extreme'],
   decisiveStrength: 0.99,
-  combine: 'sum',
+  combine: 'max',
   evidenceCap: 1000,
-  alarmLevel: 0.45,
+  alarmLevel: 0.7,
   quietShare: 0.03,
   quietMin: 30,
   quietMax: 300,
@@ -329,8 +329,9 @@ export class EnsembleDetector {
     if (since <= quietFor || seen <= this.learnPoints) return 0;
     if (strength >= this.alarmLevel) {
       if (this.minDeviation > 0) {
+        // Rare, but not far enough from its usual to be shown as an anomaly: just under the alarm level.
         const d = this.seasonal!.deviation;
-        if (!(d >= this.minDeviation || d <= -this.minDeviation)) return 0;
+        if (!(d >= this.minDeviation || d <= -this.minDeviation)) return this.alarmLevel * (1 - 1e-9);
       }
       this.sinceAlarm = 0;
     }

@@ -11,7 +11,7 @@ export interface LikelihoodConfig {
   readonly minHistory: number;
 }
 
-export const defaultLikelihoodConfig: LikelihoodConfig = { shortWindow: 20, historyPoints: 2000, minHistory: 30 };
+export const defaultLikelihoodConfig: LikelihoodConfig = { shortWindow: 20, historyPoints: 8000, minHistory: 30 };
 
 /**
  * Anomaly likelihood, after HTM's post-processing: the recent average of a method's raw scores is

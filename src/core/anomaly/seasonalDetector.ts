@@ -13,13 +13,13 @@ export interface SeasonalConfig {
   readonly minWeekCount: number;
   /** ...and the number of different weeks they must come from. */
   readonly minWeeks: number;
+  /** Share of the series-wide MAD below which a slot's MAD is not believed (a slot that saw a flat stretch is not "exact"). */
+  readonly madFloor: number;
 }
 
-export const defaultSeasonalConfig: SeasonalConfig = { slotSeconds: 3600, rate: 0.05, minCount: 6, minWeekCount: 24, minWeeks: 2 };
+export const defaultSeasonalConfig: SeasonalConfig = { slotSeconds: 3600, rate: 0.05, minCount: 6, minWeekCount: 24, minWeeks: 2, madFloor: 0.1 };
 
 const daySeconds = 86400;
-/** Share of the series-wide MAD below which a slot's MAD is not believed (a slot that saw a flat stretch is not "exact"). */
-const slotMadFloor = 0.25;
 /** Step of the series-wide median and MAD. */
 const globalRate = 0.01;
 /** A slot averages (mean and mean absolute deviation) its first observations, then takes frugal median steps. */
@@ -50,6 +50,7 @@ export class SeasonalDetector implements ComponentDetector {
   private readonly minCount: number;
   private readonly minWeekCount: number;
   private readonly minWeeks: number;
+  private readonly madFloor: number;
   private readonly dayMedian: Float64Array;
   private readonly dayMad: Float64Array;
   /** Per slot: observations, then different days (or weeks) seen. */
@@ -74,6 +75,7 @@ export class SeasonalDetector implements ComponentDetector {
     this.minCount = config.minCount;
     this.minWeekCount = config.minWeekCount;
     this.minWeeks = config.minWeeks;
+    this.madFloor = config.madFloor;
     this.daySlots = Math.max(1, Math.round(daySeconds / config.slotSeconds));
     this.dayMedian = new Float64Array(this.daySlots);
     this.dayMad = new Float64Array(this.daySlots);
@@ -95,7 +97,7 @@ export class SeasonalDetector implements ComponentDetector {
     const mad = useWeek ? this.weekMad[weekSlot]! : this.dayMad[slot]!;
     let raw = Number.NaN;
     if (this.dayCount[slot]! >= this.minCount) {
-      const floor = slotMadFloor * this.globalMad + 1e-9 * Math.abs(median) + 1e-12;
+      const floor = this.madFloor * this.globalMad + 1e-9 * Math.abs(median) + 1e-12;
       const spread = mad > floor ? mad : floor;
       const d = (x - median) / spread;
       raw = d < 0 ? -d : d;
@@ -183,6 +185,7 @@ export class SeasonalDetector implements ComponentDetector {
     const minCount = this.minCount;
     const minWeekCount = this.minWeekCount;
     const minWeeks = this.minWeeks;
+    const madFloor = this.madFloor;
     let gMad = this.globalMad;
     let gMedian = this.globalMedian;
     let n = this.n;
@@ -205,7 +208,7 @@ export class SeasonalDetector implements ComponentDetector {
       if (dayCount[slot]! >= minCount) {
         const median = useWeek ? weekMedian[weekSlot]! : dayMedian[slot]!;
         const mad = useWeek ? weekMad[weekSlot]! : dayMad[slot]!;
-        const floor = slotMadFloor * gMad + 1e-9 * (median < 0 ? -median : median) + 1e-12;
+        const floor = madFloor * gMad + 1e-9 * (median < 0 ? -median : median) + 1e-12;
         const d = (x - median) / (mad > floor ? mad : floor);
         raw = d < 0 ? -d : d;
       }
