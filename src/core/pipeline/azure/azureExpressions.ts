@@ -4,6 +4,7 @@
  * Interpreted with three-valued logic (what depends on a run is unknown), never eval'd.
  */
 import { OpsloopError } from '../../errors';
+import { findKeyIgnoringCase, readQuotedString } from '../expressions/expressionText';
 import type { When } from '../model';
 
 export type AzureExpr =
@@ -41,23 +42,9 @@ function tokenize(source: string): Tok[] {
       continue;
     }
     if (c === "'") {
-      let text = '';
-      let j = i + 1;
-      for (;;) {
-        if (j >= source.length) throw new OpsloopError('invalidInput', `Unterminated string at position ${i + 1}.`);
-        if (source[j] === "'") {
-          if (source[j + 1] === "'") {
-            text += "'";
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        text += source[j];
-        j++;
-      }
-      out.push({ type: 'str', text, at: i });
-      i = j + 1;
+      const read = readQuotedString(source, i);
+      out.push({ type: 'str', text: read.value, at: i });
+      i = read.end;
       continue;
     }
     if ('()[],.'.includes(c)) {
@@ -179,10 +166,8 @@ function member(value: unknown, key: unknown): unknown {
     const i = Number(key);
     return Number.isInteger(i) && i >= 0 && i < value.length ? value[i] : null;
   }
-  const record = value as Record<string, unknown>;
-  const wanted = String(key).toLowerCase();
-  const found = Object.keys(record).find((k) => k.toLowerCase() === wanted);
-  return found === undefined ? unknownValue : record[found];
+  const found = findKeyIgnoringCase(value, String(key));
+  return found === undefined ? unknownValue : (value as Record<string, unknown>)[found];
 }
 
 export function evaluateAzure(expr: AzureExpr, ctx: AzureEvalContext): AzureValue {
@@ -190,7 +175,7 @@ export function evaluateAzure(expr: AzureExpr, ctx: AzureEvalContext): AzureValu
     case 'literal':
       return expr.value;
     case 'path': {
-      const root = Object.keys(ctx.contexts).find((k) => k.toLowerCase() === expr.root);
+      const root = findKeyIgnoringCase(ctx.contexts, expr.root);
       let value: unknown = root === undefined ? unknownValue : ctx.contexts[root];
       for (const m of expr.members) value = member(value, typeof m === 'string' ? m : evaluateAzure(m, ctx));
       return value;
