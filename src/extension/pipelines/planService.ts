@@ -26,13 +26,22 @@ export class PlanService implements vscode.Disposable {
   /** Workspace-relative files the current plan was built from (pipelines, includes, templates). */
   private sources = new Set<string>();
   private disposed = false;
+  private watching = false;
 
   constructor(
     readonly folder: vscode.WorkspaceFolder | undefined,
     private readonly log: vscode.LogOutputChannel,
     private readonly debounceMs = 300,
-  ) {
-    if (!folder) return;
+  ) {}
+
+  /**
+   * Watches the files the plan is made of. Started by the first load, not in the constructor:
+   * creating file watchers costs milliseconds that activation should not pay.
+   */
+  private watch(): void {
+    const folder = this.folder;
+    if (this.watching || !folder || this.disposed) return;
+    this.watching = true;
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/{*.yml,*.yaml,Jenkinsfile}'));
     const onFile = (uri: vscode.Uri): void => {
       if (this.isRelevant(uri)) this.scheduleRefresh();
@@ -73,6 +82,7 @@ export class PlanService implements vscode.Disposable {
 
   /** Loads the plan again (after any load in progress) and fires onDidChange. */
   refresh(): Promise<Plan> {
+    this.watch();
     if (this.queued) return this.queued;
     const next = this.chain.then(() => {
       this.queued = undefined;

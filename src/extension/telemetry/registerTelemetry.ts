@@ -10,8 +10,8 @@ import { getTelemetryService } from './telemetryService';
  * client and sources, is created on first use.
  */
 export function registerTelemetry(container: Container): void {
-  const store = getConfigStore(container);
-  setTimeout(() => void store.ready(), 0);
+  // Right after activation, not during it: the store's file watcher costs milliseconds to create.
+  setTimeout(() => void getConfigStore(container).ready(), 0);
   // The handler checks trust itself (register.ts refuses setToken in Restricted Mode, and so does the service).
   registerCommand(container, CommandId.setToken, async (source?: unknown) => {
     await getTelemetryService(container).setToken(typeof source === 'string' ? source : undefined);
