@@ -18,6 +18,8 @@ export const CommandId = {
   openTelemetry: 'opsloop.openTelemetry',
   manageTrust: 'opsloop.manageTrust',
   showGraph: 'opsloop.showGraph',
+  setRunSecret: 'opsloop.setRunSecret',
+  removeRunSecret: 'opsloop.removeRunSecret',
 } as const;
 
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];
@@ -29,4 +31,5 @@ export const commandsNeedingTrust: ReadonlySet<CommandId> = new Set<CommandId>([
   CommandId.runJob,
   CommandId.rerunFailed,
   CommandId.setToken,
+  CommandId.setRunSecret,
 ]);

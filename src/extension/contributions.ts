@@ -5,6 +5,7 @@ import { registerTelemetryPanel } from './telemetryPanel/registerTelemetryPanel'
 import { registerPipelineViews } from './views/pipelinesView';
 import { registerRunsView } from './views/runsView';
 import { registerRunCommands } from './runs/runCommands';
+import { registerRunSecrets } from './runs/runSecrets';
 import { registerIncidentsView } from './views/incidentsView';
 import { registerTelemetry } from './telemetry/registerTelemetry';
 
@@ -17,6 +18,7 @@ export const contributions: readonly ((container: Container) => void)[] = [
   registerPipelineViews,
   registerRunsView,
   registerRunCommands,
+  registerRunSecrets,
   registerIncidentsView,
   registerGraph,
   registerTelemetryPanel,

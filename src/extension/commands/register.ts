@@ -10,6 +10,7 @@ const trustReason: Partial<Record<CommandId, string>> = {
   'opsloop.runJob': 'run the job',
   'opsloop.rerunFailed': 're-run the failed jobs',
   'opsloop.setToken': 'store a token',
+  'opsloop.setRunSecret': 'store a secret for local runs',
 };
 
 /** The commands behind the next steps errors offer, so the button does what it says. */

@@ -6,6 +6,7 @@ import type { RunSelection } from '../../core/run/runGraph';
 import type { RunEvent } from '../../core/run/runEvents';
 import { isRunFinished, reduceRun, runProgress, type JobRunState, type RunState } from '../../core/run/runState';
 import { RunHistory, type RunSummary } from '../../node/history/runHistory';
+import { getRunSecrets } from './runSecrets';
 import { newRunId, type RunHandle, startRun } from '../../node/runner/localRunner';
 import { CommandId } from '../commandIds';
 import type { Container } from '../container';
@@ -128,6 +129,7 @@ export class RunService implements vscode.Disposable {
     if (!folder) throw new OpsloopError('invalidInput', 'Open a folder to run its pipelines.');
     if (!vscode.workspace.isTrusted) throw new OpsloopError('untrusted', 'Opsloop runs nothing in Restricted Mode.', 'Manage Workspace Trust');
     const settings = readRunSettings(folder.uri);
+    const secrets = (await getRunSecrets(this.container)?.values()) ?? {};
     const runId = newRunId(Date.now());
     const recorder = this.history.begin(runId);
     // Events start before startRun returns (run.queued): the live entry is filled in after.
@@ -158,6 +160,7 @@ export class RunService implements vscode.Disposable {
       ...(settings.dockerPath ? { dockerPath: settings.dockerPath } : {}),
       ...(settings.shell ? { shellPath: settings.shell } : {}),
       defaultTimeoutSeconds: settings.defaultTimeoutSeconds,
+      secrets,
       onEvent,
     }).catch((error: unknown) => {
       recorder.close();
