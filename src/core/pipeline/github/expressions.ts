@@ -518,7 +518,7 @@ export function parseExpression(source: string): Expr {
 
   const result = expression();
   const rest = peek();
-  if (rest.kind !== 'end') fail(`unexpected text after the expression ('${rest.text}')`, rest);
+  if (rest.kind !== 'end') fail(`unexpected text after the expression ('${clip(rest.text)}')`, rest);
   // Known syntax first, then the names, so that a typo in the syntax is what gets reported.
   for (const t of names) {
     if (!contextNames.has(t.text.toLowerCase())) throw new OpsloopError('invalidInput', `Unknown context '${t.text}' at position ${t.at + 1} in ${shown(source)}; GitHub's are ${[...contextNames].join(', ')}.`);
@@ -775,45 +775,28 @@ function callFunction(name: string, argExprs: readonly Expr[], ctx: EvalContext)
 }
 
 /**
- * `a && b && ...`: the first falsy operand, else the last. When an unknown comes first, what is
- * known is kept: `x == 1 && false` is false, `x && 0` is falsy, `always() && x == 1` a boolean.
+ * `a && b && ...` gives the first falsy operand, else the last; `||` the first truthy one, else
+ * the last. When an unknown comes first, what is known is kept: `x == 1 && false` is false,
+ * `x && 0` is falsy, `x || 'y'` truthy, `always() && x == 1` a boolean.
  */
-function evaluateAnd(operands: readonly Expr[], ctx: EvalContext): Value {
-  // Whether an unknown operand before this one could have been the (falsy) result: none, only `false`, or any value.
-  let earlier = 'none' as 'none' | 'false' | 'any';
+function evaluateChain(kind: 'and' | 'or', operands: readonly Expr[], ctx: EvalContext): Value {
+  const stop = kind === 'or'; // the truth that ends the chain
+  // Could an unknown operand before this one have ended the chain: no, only as a boolean, or as anything?
+  let earlier = 'none' as 'none' | 'boolean' | 'any';
   for (let n = 0; n < operands.length; n++) {
     const v = evaluate(operands[n]!, ctx);
     const t = truthy(v);
-    if (t === false) {
+    if (t === stop) {
       if (earlier === 'none') return v;
-      return earlier === 'false' && v === false ? false : unknownFalsy;
+      return earlier === 'boolean' && v === stop ? stop : stop ? unknownTruthy : unknownFalsy;
     }
     if (n === operands.length - 1) {
       if (earlier === 'none') return v;
-      return earlier === 'false' && (v === true || v === unknownBoolean) ? unknownBoolean : unknown;
+      return earlier === 'boolean' && (v === !stop || v === unknownBoolean) ? unknownBoolean : unknown;
     }
-    if (t === unknown) earlier = v === unknownBoolean && earlier !== 'any' ? 'false' : 'any';
+    if (t === unknown) earlier = v === unknownBoolean && earlier !== 'any' ? 'boolean' : 'any';
   }
   return unknown; // not reached: a chain has two operands or more
-}
-
-/** `a || b || ...`: the first truthy operand, else the last; unknowns as in evaluateAnd. */
-function evaluateOr(operands: readonly Expr[], ctx: EvalContext): Value {
-  let earlier = 'none' as 'none' | 'true' | 'any';
-  for (let n = 0; n < operands.length; n++) {
-    const v = evaluate(operands[n]!, ctx);
-    const t = truthy(v);
-    if (t === true) {
-      if (earlier === 'none') return v;
-      return earlier === 'true' && v === true ? true : unknownTruthy;
-    }
-    if (n === operands.length - 1) {
-      if (earlier === 'none') return v;
-      return earlier === 'true' && (v === false || v === unknownBoolean) ? unknownBoolean : unknown;
-    }
-    if (t === unknown) earlier = v === unknownBoolean && earlier !== 'any' ? 'true' : 'any';
-  }
-  return unknown;
 }
 
 /** Evaluates a parsed expression. Throws OpsloopError for what GitHub fails on (bad JSON, a bad format string...). */
@@ -837,9 +820,8 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
       return t === unknown ? unknownBoolean : !t;
     }
     case 'and':
-      return evaluateAnd(expr.operands, ctx);
     case 'or':
-      return evaluateOr(expr.operands, ctx);
+      return evaluateChain(expr.kind, expr.operands, ctx);
     case 'compare': {
       const left = evaluate(expr.left, ctx);
       const right = evaluate(expr.right, ctx);
