@@ -39,6 +39,8 @@ export interface Need {
 
 export interface Step {
   readonly name: string;
+  /** The id other steps use to refer to this one (GitHub `steps.<id>.outputs`), when the format has one. */
+  readonly id?: string;
   /** `script`: shell text to run; `uses`: a GitHub action or similar that runs elsewhere. */
   readonly kind: 'script' | 'uses';
   readonly script?: string;

@@ -102,6 +102,15 @@ export async function executeJob(execution: JobExecution): Promise<JobOutcome> {
   const addedEnv: Record<string, string> = {};
   const addedPath: string[] = [];
   const stepsContext: Record<string, ExpressionValue> = {};
+  // GitHub's `steps` context holds the steps that have an `id:`. A step without one (a plan built
+  // by hand) is found by its name, unless another step has that name as its id.
+  const stepIds = new Set<string>();
+  let scriptsWithoutId = 0;
+  const recordStep = (step: Step, value: Record<string, ExpressionValue>): void => {
+    if (step.id !== undefined) stepIds.add(step.id);
+    else if (stepIds.has(step.name)) return;
+    stepsContext[step.id ?? step.name] = value;
+  };
   // RUNNER_TEMP and AGENT_TEMPDIRECTORY must exist; GitLab and Jenkins name no temp folder.
   if (pipeline.format === 'github' || pipeline.format === 'azure') mkdirSync(execution.tempDir, { recursive: true });
 
@@ -119,13 +128,13 @@ export async function executeJob(execution: JobExecution): Promise<JobOutcome> {
       const uses = step.uses ?? step.name;
       if (/^actions\/checkout@/i.test(uses) || /^actions\/checkout$/i.test(uses)) output.system(`✓ ${uses}: the workspace is already checked out.`);
       else output.system(`○ Skipped locally: ${uses} is an action that runs on GitHub, not on this machine.`);
-      stepsContext[step.name] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
+      recordStep(step, { outputs: {}, outcome: 'skipped', conclusion: 'skipped' });
       continue;
     }
     let run = !state.failed;
     if (pipeline.format === 'github' && step.condition !== undefined) {
       try {
-        run = evaluateCondition(step.condition, { contexts: contextsFor(execution, addedEnv, stepsContext, step), status: { failed: state.failed, cancelled: false } });
+        run = evaluateCondition(step.condition, { contexts: stepContexts(execution, addedEnv, stepsContext, step).contexts, status: { failed: state.failed, cancelled: false } });
       } catch (error) {
         output.system(`⚠ Cannot evaluate if: ${step.condition} (${describeError(error)}); the step runs.`);
         run = true;
@@ -133,7 +142,7 @@ export async function executeJob(execution: JobExecution): Promise<JobOutcome> {
     }
     if (!run) {
       output.system(`○ Skipped step: ${describeShort(step)}${step.condition ? ` (if: ${step.condition})` : ''}`);
-      stepsContext[step.name] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
+      recordStep(step, { outputs: {}, outcome: 'skipped', conclusion: 'skipped' });
       continue;
     }
     const remaining = deadline - Date.now();
@@ -143,16 +152,18 @@ export async function executeJob(execution: JobExecution): Promise<JobOutcome> {
     }
     const stepTimeout = step.timeoutSeconds !== undefined ? Math.min(remaining, step.timeoutSeconds * 1000) : remaining;
     const files = pipeline.format === 'github' ? githubFiles(execution, index) : undefined;
-    const result = await runScriptStep(execution, step, index, 'main', { addedEnv, addedPath, stepsContext, files, signal: execution.signal, timeoutMs: stepTimeout });
+    // GITHUB_ACTION: the step's id, else __run, __run_2... as GitHub names scripts without one.
+    const action = step.id ?? (++scriptsWithoutId === 1 ? '__run' : `__run_${scriptsWithoutId}`);
+    const result = await runScriptStep(execution, step, index, 'main', { addedEnv, addedPath, stepsContext, files, action, signal: execution.signal, timeoutMs: stepTimeout });
     const outputs = files ? readOutputs(files, addedEnv, addedPath) : {};
     if (result.canceled) {
       state.canceled = true;
-      stepsContext[step.name] = { outputs, outcome: 'cancelled', conclusion: 'cancelled' };
+      recordStep(step, { outputs, outcome: 'cancelled', conclusion: 'cancelled' });
       break;
     }
     const jobTimedOut = result.timedOut && Date.now() >= deadline - 50;
     const failed = result.timedOut || result.spawnError !== undefined || result.exitCode !== 0;
-    stepsContext[step.name] = { outputs, outcome: failed ? 'failure' : 'success', conclusion: failed && !step.continueOnError ? 'failure' : 'success' };
+    recordStep(step, { outputs, outcome: failed ? 'failure' : 'success', conclusion: failed && !step.continueOnError ? 'failure' : 'success' });
     if (jobTimedOut) {
       state.timedOut = true;
       state.exitCode = result.exitCode;
@@ -256,9 +267,40 @@ function readOutputs(files: GithubFiles, addedEnv: Record<string, string>, added
   return parseFileCommands(read(files.output));
 }
 
-function contextsFor(execution: JobExecution, addedEnv: Record<string, string>, steps: Record<string, ExpressionValue>, step: Step): Record<string, ExpressionValue> {
-  const env: Record<string, ExpressionValue> = { ...execution.pipeline.variables, ...execution.job.variables, ...addedEnv, ...(step.env ?? {}) };
-  return { ...execution.contexts, env, steps, secrets: { ...execution.secrets } };
+interface StepContexts {
+  readonly contexts: Record<string, ExpressionValue>;
+  /** Workflow and job env: values that held `${{ }}`, evaluated. */
+  readonly jobEnv: Record<string, string>;
+  /** The step's env:, evaluated. */
+  readonly stepEnv: Record<string, string>;
+}
+
+/**
+ * The contexts a GitHub step's expressions see. GitHub evaluates the `${{ }}` in env: values
+ * before a step runs (the workflow's and the job's, then the step's, which may read their
+ * `env.*`), so `env` holds the evaluated text. What cannot be evaluated here is empty and is
+ * added to `unresolved`.
+ */
+function stepContexts(execution: JobExecution, addedEnv: Record<string, string>, steps: Record<string, ExpressionValue>, step: Step, unresolved: string[] = []): StepContexts {
+  const contexts: Record<string, ExpressionValue> = { ...execution.contexts, steps, secrets: { ...execution.secrets } };
+  const evaluated = (vars: Readonly<Record<string, string>>, env: Record<string, string>): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(vars)) {
+      if (!value.includes('${{')) continue;
+      try {
+        out[name] = toText(evaluateExpression(value, { contexts: { ...contexts, env }, status: { failed: false, cancelled: false } }));
+      } catch {
+        out[name] = '';
+        unresolved.push(value);
+      }
+    }
+    return out;
+  };
+  const declared = { ...execution.pipeline.variables, ...execution.job.variables };
+  const jobEnv = evaluated(declared, {});
+  const env = { ...declared, ...jobEnv, ...addedEnv };
+  const stepEnv = { ...(step.env ?? {}), ...evaluated(step.env ?? {}, env) };
+  return { contexts: { ...contexts, env: { ...env, ...stepEnv } }, jobEnv, stepEnv };
 }
 
 async function runScriptStep(
@@ -271,6 +313,7 @@ async function runScriptStep(
     addedPath: string[];
     stepsContext: Record<string, ExpressionValue>;
     files?: GithubFiles;
+    action?: string;
     signal: AbortSignal;
     timeoutMs: number;
   },
@@ -287,8 +330,11 @@ async function runScriptStep(
   // Expressions become environment variables, never text in the script (reliability item 18).
   const source = pipeline.format === 'gitlab' && step.lines && step.lines.length > 0 ? echoedLines(step.lines) : (step.script ?? '');
   let rewrite: RewriteResult = { script: source, env: {}, unresolved: [] };
+  let github: StepContexts | undefined;
+  const unresolvedEnv: string[] = [];
   if (pipeline.format === 'github') {
-    const contexts = contextsFor(execution, extra.addedEnv, extra.stepsContext, step);
+    github = stepContexts(execution, extra.addedEnv, extra.stepsContext, step, unresolvedEnv);
+    const contexts = github.contexts;
     rewrite = rewriteScript(rewrite.script, findTemplateExpressions(rewrite.script), probe.family, (expression) => {
       try {
         // Wrapped again, so that the text is read as the one expression it was found as.
@@ -302,12 +348,10 @@ async function runScriptStep(
     for (const [name, value] of Object.entries(execution.jobEnv)) known.set(name.toUpperCase(), value);
     rewrite = rewriteScript(rewrite.script, findMacroExpressions(rewrite.script, (name) => known.has(azureEnvName(name))), probe.family, (name) => known.get(azureEnvName(name)));
   }
-  if (rewrite.unresolved.length > 0) {
-    output.system(
-      probe.family === 'other'
-        ? `⚠ ${rewrite.unresolved.length} expression(s) are left as text: ${probe.file} scripts cannot receive them safely. Pass them through env: instead.`
-        : `⚠ Not available locally, empty here: ${[...new Set(rewrite.unresolved)].map((e) => `\${{ ${e} }}`).join(', ')}`,
-    );
+  if (rewrite.unresolved.length > 0 && probe.family === 'other') {
+    output.system(`⚠ ${rewrite.unresolved.length} expression(s) are left as text: ${probe.file} scripts cannot receive them safely. Pass them through env: instead.`);
+  } else if (rewrite.unresolved.length + unresolvedEnv.length > 0) {
+    output.system(`⚠ Not available locally, empty here: ${[...new Set([...rewrite.unresolved.map((e) => `\${{ ${e} }}`), ...unresolvedEnv])].join(', ')}`);
   }
   const text = rewrite.script + (rewrite.script.endsWith('\n') ? '' : '\n');
   // Inline (`-c`) where the shell takes it: no file per step. A container reads a mounted file.
@@ -318,10 +362,10 @@ async function runScriptStep(
   }
 
   const stepEnv: Record<string, string> = {};
-  for (const [name, value] of Object.entries(step.env ?? {})) stepEnv[pipeline.format === 'azure' ? azureEnvName(name) : name] = value;
-  const jobVars: Record<string, string> = { ...execution.jobEnv, ...extra.addedEnv, ...stepEnv, ...rewrite.env };
+  for (const [name, value] of Object.entries(github?.stepEnv ?? step.env ?? {})) stepEnv[pipeline.format === 'azure' ? azureEnvName(name) : name] = value;
+  const jobVars: Record<string, string> = { ...execution.jobEnv, ...github?.jobEnv, ...extra.addedEnv, ...stepEnv, ...rewrite.env };
   if (extra.files) {
-    Object.assign(jobVars, { GITHUB_ENV: extra.files.env, GITHUB_PATH: extra.files.path, GITHUB_OUTPUT: extra.files.output, GITHUB_STEP_SUMMARY: extra.files.summary, GITHUB_STATE: extra.files.state, GITHUB_ACTION: step.name });
+    Object.assign(jobVars, { GITHUB_ENV: extra.files.env, GITHUB_PATH: extra.files.path, GITHUB_OUTPUT: extra.files.output, GITHUB_STEP_SUMMARY: extra.files.summary, GITHUB_STATE: extra.files.state, GITHUB_ACTION: extra.action ?? step.name });
   }
   const path = [...extra.addedPath, execution.baseEnv.PATH ?? ''].filter(Boolean).join(':');
   const cwd = step.workingDirectory ? (isAbsolute(step.workingDirectory) ? step.workingDirectory : resolve(execution.projectDir, step.workingDirectory)) : execution.projectDir;

@@ -510,6 +510,7 @@ function stepsOf(ctx: Ctx, key: string, node: YamlNode, defaults: RunDefaults, c
     return [];
   }
   const steps: Step[] = [];
+  const ids = new Set<string>();
   for (const stepNode of items(node).slice(0, maxStepsPerJob)) {
     const step = stepNode.value;
     if (!isMap(step)) {
@@ -525,6 +526,7 @@ function stepsOf(ctx: Ctx, key: string, node: YamlNode, defaults: RunDefaults, c
       if (run === undefined && uses === undefined) continue;
     }
     const title = scalarText(step.name);
+    const id = stepId(ctx, key, child(stepNode, 'id'), ids);
     const env = stringMap(child(stepNode, 'env'));
     const shell = scalarText(step.shell) ?? defaults.shell;
     const workingDirectory = scalarText(step['working-directory']) ?? defaults.workingDirectory;
@@ -534,6 +536,7 @@ function stepsOf(ctx: Ctx, key: string, node: YamlNode, defaults: RunDefaults, c
     const common = {
       phase: 'main' as const,
       range,
+      ...(id !== undefined ? { id } : {}),
       ...(Object.keys(env).length > 0 ? { env } : {}),
       ...(condition !== undefined ? { condition } : {}),
       ...(continueOnError !== unknown && truthy(continueOnError) === true ? { continueOnError: true } : {}),
@@ -565,6 +568,22 @@ function runDefaults(node: YamlNode, outer: RunDefaults): RunDefaults {
   const shell = scalarText(run.value.shell) ?? outer.shell;
   const workingDirectory = scalarText(run.value['working-directory']) ?? outer.workingDirectory;
   return { ...(shell ? { shell } : {}), ...(workingDirectory ? { workingDirectory } : {}) };
+}
+
+/** A step's `id:`, checked as GitHub checks it: a name, not reserved, once per job. */
+function stepId(ctx: Ctx, key: string, node: YamlNode, seen: Set<string>): string | undefined {
+  if (node.value === undefined || node.value === null) return undefined;
+  const id = scalarText(node.value);
+  let problem: string | undefined;
+  if (id === undefined || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(id) || id.length >= 100) problem = `must start with a letter or _, contain only letters, digits, - and _, and be shorter than 100 characters`;
+  else if (id.startsWith('__')) problem = 'starts with __, which GitHub reserves';
+  else if (seen.has(id.toLowerCase())) problem = `is used by another step of job '${key}'`;
+  if (problem) {
+    ctx.diagnostics.push(diagnosticAt('error', 'github-step-id', `Step id '${id ?? displayText(node.value)}' ${problem}.`, rangeOfNode(node)));
+    return undefined;
+  }
+  seen.add(id!.toLowerCase());
+  return id;
 }
 
 function environmentOf(node: YamlNode, contexts: Record<string, unknown>): Environment | undefined {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseGithubWorkflow } from '../../../../src/core/pipeline/github/githubParser';
 import { makePipeline, step } from '../../core/run/planBuilder';
 import { cleanTempDirs, run, tempDir } from './support';
 
@@ -96,6 +97,55 @@ describe('shell semantics of each CI format', function () {
     assert.equal(existsSync(marker), false, 'a matrix value was executed as code');
     assert.ok(ran.output('matrix').includes(`os=linux"; touch ${marker}; echo "`));
     assert.match(ran.output('matrix'), /node 20/);
+  });
+
+  it('GitHub: steps.<id>.outputs from a parsed workflow reach later steps, their if: and env: values with ${{ }}', async () => {
+    const text = [
+      'on: push',
+      'jobs:',
+      '  build:',
+      '    runs-on: ubuntu-latest',
+      '    env:',
+      "      TRIGGER: on-${{ github.event_name }}",
+      '    steps:',
+      '      - id: version',
+      '        name: Work out the version',
+      '        run: |',
+      '          echo "number=1.2.3" >> "$GITHUB_OUTPUT"',
+      '          echo "action=$GITHUB_ACTION"',
+      '      - id: notes',
+      '        name: Release notes',
+      '        run: |',
+      "          { echo 'text<<EOF'; echo 'line one'; echo 'line two'; echo EOF; } >> \"$GITHUB_OUTPUT\"",
+      '      # No id, and a name that is the first step\'s id: steps.version must still be the first step.',
+      '      - name: version',
+      '        run: echo "number=9.9.9" >> "$GITHUB_OUTPUT"; echo "first-without-id=$GITHUB_ACTION"',
+      '      - name: Use them',
+      '        env:',
+      '          NOTES: ${{ steps.NOTES.outputs.text }}',
+      '          SEEN: ${{ env.TRIGGER }}',
+      '        run: echo "version=${{ steps.version.outputs.number }} outcome=${{ steps.version.outcome }} notes=$NOTES"; echo "trigger=$TRIGGER seen=$SEEN"',
+      "      - if: startsWith(steps.version.outputs.number, '1.')",
+      '        run: echo "major one"',
+      "      - if: steps.version.outputs.number == '9.9.9'",
+      '        run: echo "nine ran"',
+      '      - id: missing',
+      '        run: echo "unknown=[${{ steps.nothing.outputs.x }}]"',
+    ].join('\n');
+    const pipeline = parseGithubWorkflow({ file: '.github/workflows/ci.yml', text, readFile: () => undefined });
+    assert.deepEqual(pipeline.diagnostics.filter((d) => d.severity === 'error'), []);
+    assert.deepEqual(pipeline.jobs[0]!.steps.map((s) => s.id), ['version', 'notes', undefined, undefined, undefined, undefined, 'missing']);
+    const ran = await run(pipeline);
+    const out = ran.output('build');
+    assert.equal(ran.job('build').status, 'passed', out);
+    assert.match(out, /action=version\n/);
+    assert.match(out, /first-without-id=__run\n/);
+    assert.match(out, /version=1\.2\.3 outcome=success notes=line one\nline two\n/);
+    assert.match(out, /trigger=on-push seen=on-push\n/);
+    assert.match(out, /major one/);
+    assert.doesNotMatch(out, /^nine ran$/m, 'steps.version was taken from the step named version, not the step with that id');
+    assert.match(out, /Skipped step: Run echo "nine ran"/);
+    assert.match(out, /unknown=\[\]/);
   });
 
   it('GitHub: a job-level if: is evaluated', async () => {

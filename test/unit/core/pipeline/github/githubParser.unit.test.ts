@@ -304,4 +304,31 @@ describe('GitHub Actions parser', () => {
     const empty = parseGithubWorkflow({ file: '.github/workflows/x.yml', text: '' });
     assert.equal(empty.jobs.length, 0);
   });
+
+  it('keeps each step\'s id, and reports ids GitHub refuses (bad characters, reserved __, used twice in a job)', () => {
+    const text = [
+      'on: push',
+      'jobs:',
+      '  a:',
+      '    runs-on: x',
+      '    steps:',
+      '      - { id: build, run: make }',
+      '      - { run: make test }',
+      '      - { id: 2nd, run: x }',
+      '      - { id: __mine, run: x }',
+      '      - { id: BUILD, run: x }',
+      '  b:',
+      '    runs-on: x',
+      '    steps:',
+      '      - { id: build, run: make }',
+    ].join('\n');
+    const pipeline = parseGithubWorkflow({ file: '.github/workflows/x.yml', text });
+    assert.deepEqual(jobNamed(pipeline, 'a').steps.map((s) => s.id), ['build', undefined, undefined, undefined, undefined]);
+    assert.deepEqual(jobNamed(pipeline, 'b').steps.map((s) => s.id), ['build']);
+    const problems = withCode(pipeline.diagnostics, 'github-step-id');
+    assert.deepEqual(problems.map((d) => d.line), [8, 9, 10], describeDiagnostics(pipeline.diagnostics));
+    assert.match(problems[0]!.message, /'2nd' must start with a letter or _/);
+    assert.match(problems[1]!.message, /'__mine' starts with __/);
+    assert.match(problems[2]!.message, /'BUILD' is used by another step of job 'a'/);
+  });
 });
