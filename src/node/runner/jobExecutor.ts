@@ -16,6 +16,7 @@ import { evaluateCondition, evaluateExpression, type ExpressionValue, toText } f
 import type { JobEndCause } from '../../core/run/runEvents';
 import { findMacroExpressions, findTemplateExpressions, rewriteScript, type RewriteResult } from '../../core/run/scriptRewrite';
 import { dockerRunArgs } from './docker';
+import { hashFiles } from './hashFiles';
 import type { JobOutput } from './jobOutput';
 import type { KillLadder } from './processTree';
 import { commandForScript, type ShellSettings } from './shells';
@@ -134,7 +135,7 @@ export async function executeJob(execution: JobExecution): Promise<JobOutcome> {
     let run = !state.failed;
     if (pipeline.format === 'github' && step.condition !== undefined) {
       try {
-        run = evaluateCondition(step.condition, { contexts: stepContexts(execution, addedEnv, stepsContext, step).contexts, status: { failed: state.failed, cancelled: false } });
+        run = evaluateCondition(step.condition, { contexts: stepContexts(execution, addedEnv, stepsContext, step).contexts, status: { failed: state.failed, cancelled: false }, hashFiles: workspaceHash(execution) });
       } catch (error) {
         output.system(`⚠ Cannot evaluate if: ${step.condition} (${describeError(error)}); the step runs.`);
         run = true;
@@ -267,6 +268,11 @@ function readOutputs(files: GithubFiles, addedEnv: Record<string, string>, added
   return parseFileCommands(read(files.output));
 }
 
+/** hashFiles() over the folder the job works in. */
+function workspaceHash(execution: JobExecution): (patterns: readonly string[]) => string {
+  return (patterns) => hashFiles(execution.projectDir, patterns);
+}
+
 interface StepContexts {
   readonly contexts: Record<string, ExpressionValue>;
   /** Workflow and job env: values that held `${{ }}`, evaluated. */
@@ -288,7 +294,7 @@ function stepContexts(execution: JobExecution, addedEnv: Record<string, string>,
     for (const [name, value] of Object.entries(vars)) {
       if (!value.includes('${{')) continue;
       try {
-        out[name] = toText(evaluateExpression(value, { contexts: { ...contexts, env }, status: { failed: false, cancelled: false } }));
+        out[name] = toText(evaluateExpression(value, { contexts: { ...contexts, env }, status: { failed: false, cancelled: false }, hashFiles: workspaceHash(execution) }));
       } catch {
         out[name] = '';
         unresolved.push(value);
@@ -338,7 +344,7 @@ async function runScriptStep(
     rewrite = rewriteScript(rewrite.script, findTemplateExpressions(rewrite.script), probe.family, (expression) => {
       try {
         // Wrapped again, so that the text is read as the one expression it was found as.
-        return toText(evaluateExpression(`\${{ ${expression} }}`, { contexts, status: { failed: false, cancelled: false } }));
+        return toText(evaluateExpression(`\${{ ${expression} }}`, { contexts, status: { failed: false, cancelled: false }, hashFiles: workspaceHash(execution) }));
       } catch {
         return undefined;
       }
