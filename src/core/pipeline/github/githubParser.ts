@@ -141,7 +141,13 @@ export function parseGithubWorkflow(input: GithubParseInput): Pipeline {
   }
   const jobs = resolveCallNeeds(ctx.jobs, ctx.expansions);
   const { stages, staged } = levels(jobs);
-  return { format: 'github', file, name, stages, jobs: staged, variables, diagnostics: ctx.diagnostics };
+  // A matrix reads a job's steps once per combination: the same problem is reported once.
+  const seen = new Set<string>();
+  const diagnostics = ctx.diagnostics.filter((d) => {
+    const key = `${d.file}:${d.line}:${d.column}:${d.code}:${d.message}`;
+    return !seen.has(key) && Boolean(seen.add(key));
+  });
+  return { format: 'github', file, name, stages, jobs: staged, variables, diagnostics };
 }
 
 function expandWorkflow(ctx: Ctx, root: YamlNode, scope: Scope): void {
@@ -531,6 +537,12 @@ function stepsOf(ctx: Ctx, key: string, node: YamlNode, defaults: RunDefaults, c
     const shell = scalarText(step.shell) ?? defaults.shell;
     const workingDirectory = scalarText(step['working-directory']) ?? defaults.workingDirectory;
     const condition = step.if === undefined || step.if === null ? undefined : (scalarText(step.if) ?? displayText(step.if));
+    if (condition !== undefined) {
+      // Read now, so that a step's broken if: is an error in the editor, not a surprise in a run.
+      const read = whenOfCondition(step.if, contexts);
+      if (read.problem) ctx.diagnostics.push(diagnosticAt('error', 'github-expression', `The if: of a step of job '${key}' cannot be read: ${read.problem}`, rangeOfNode(child(stepNode, 'if'))));
+      if (read.alwaysTrueString) ctx.diagnostics.push(diagnosticAt('warning', 'github-if-always-true', `The if: of a step of job '${key}' mixes text with \${{ }}; GitHub reads it as a non-empty string, which is always true. Put the whole condition inside one \${{ }}.`, rangeOfNode(child(stepNode, 'if'))));
+    }
     const continueOnError = knownValue(step['continue-on-error'], contexts);
     const timeout = knownValue(step['timeout-minutes'], contexts);
     const common = {

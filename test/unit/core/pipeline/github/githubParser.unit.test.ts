@@ -331,4 +331,27 @@ describe('GitHub Actions parser', () => {
     assert.match(problems[1]!.message, /'__mine' starts with __/);
     assert.match(problems[2]!.message, /'BUILD' is used by another step of job 'a'/);
   });
+
+  it('reads each step\'s if: too, and reports a problem once even in a matrix job', () => {
+    const text = [
+      'on: push',
+      'jobs:',
+      '  a:',
+      '    runs-on: x',
+      '    strategy: { matrix: { os: [linux, mac, windows] } }',
+      '    steps:',
+      "      - { if: \"steps.x.outputs.y == 'z' &&\", run: x }",
+      "      - { if: \"${{ matrix.os == 'linux' }} && ${{ false }}\", run: x }",
+      "      - { if: \"foo.bar\", id: 1x, run: x }",
+      "      - { if: \"steps.x.outputs.y == 'z'\", run: x }",
+    ].join('\n');
+    const pipeline = parseGithubWorkflow({ file: '.github/workflows/x.yml', text });
+    assert.equal(pipeline.jobs.length, 3);
+    const errors = withCode(pipeline.diagnostics, 'github-expression');
+    assert.deepEqual(errors.map((d) => d.line), [7, 9], describeDiagnostics(pipeline.diagnostics));
+    assert.match(errors[0]!.message, /ends too early/);
+    assert.match(errors[1]!.message, /Unknown context 'foo'/);
+    assert.deepEqual(withCode(pipeline.diagnostics, 'github-if-always-true').map((d) => d.line), [8]);
+    assert.deepEqual(withCode(pipeline.diagnostics, 'github-step-id').map((d) => d.line), [9]);
+  });
 });
