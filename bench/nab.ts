@@ -22,8 +22,9 @@ function merge<T>(base: T, patch: unknown): T {
   return out as T;
 }
 
-function runAll(corpus: readonly NabSeries[], config: EnsembleConfig): { scores: Float64Array[]; winners: Int8Array[]; ms: number; cpuMs: number; stateBytes: number[] } {
+function runAll(corpus: readonly NabSeries[], config: EnsembleConfig): { scores: Float64Array[]; strengths: Float64Array[]; winners: Int8Array[]; ms: number; cpuMs: number; stateBytes: number[] } {
   const scores: Float64Array[] = [];
+  const strengths: Float64Array[] = [];
   const winners: Int8Array[] = [];
   const detectors: EnsembleDetector[] = [];
   const start = process.hrtime.bigint();
@@ -32,15 +33,17 @@ function runAll(corpus: readonly NabSeries[], config: EnsembleConfig): { scores:
     const d = new EnsembleDetector(config);
     const out = new Float64Array(s.values.length);
     const won = new Int8Array(s.values.length);
-    d.updateBatch(s.times, s.values, out, 0, s.values.length, undefined, won);
+    const strength = new Float64Array(s.values.length);
+    d.updateBatch(s.times, s.values, out, 0, s.values.length, strength, won);
     scores.push(out);
+    strengths.push(strength);
     winners.push(won);
     detectors.push(d);
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const cpu = process.cpuUsage(cpuStart);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  return { scores, winners, ms, cpuMs, stateBytes: detectors.map((d) => JSON.stringify(d.saveState()).length) };
+  return { scores, strengths, winners, ms, cpuMs, stateBytes: detectors.map((d) => JSON.stringify(d.saveState()).length) };
 }
 
 async function main(): Promise<void> {
@@ -143,7 +146,9 @@ async function main(): Promise<void> {
       for (let i = 0; i < f.length; i++) {
         if (!(scores[k]![i]! >= thr)) continue;
         const inside = f.windows.some((w) => w.left <= i && i <= w.right);
-        const name = names[best[0]!.run.winners[k]![i]!] ?? '?';
+        // A record sets the strength to recordStrength exactly; the winner is then the method that saw it.
+        const record = best[0]!.run.strengths[k]![i] === config.recordStrength;
+        const name = record ? 'record' : (names[best[0]!.run.winners[k]![i]!] ?? '?');
         const t = tally.get(name) ?? { inWindow: 0, outside: 0 };
         if (inside) t.inWindow++;
         else t.outside++;

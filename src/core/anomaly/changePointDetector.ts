@@ -1,4 +1,4 @@
-import type { AnomalyMethod, ComponentDetector } from './component';
+import type { ComponentDetector, ComponentMethod } from './component';
 import type { DetectorState } from './state';
 import { decodeNumber, encodeNumber, expectVersion } from './state';
 import { frugalStep } from './stats';
@@ -22,7 +22,7 @@ export const defaultChangePointConfig: ChangePointConfig = { referenceRate: 0.00
  * (a memory leak) score, and after declaring a change it adopts the new level.
  */
 export class ChangePointDetector implements ComponentDetector {
-  readonly method: AnomalyMethod = 'changePoint';
+  readonly method: ComponentMethod = 'changePoint';
   baseline = Number.NaN;
   spread = Number.NaN;
   /** Points since the accumulation behind the last score began (its onset). */

@@ -1,4 +1,4 @@
-import type { AnomalyMethod, ComponentDetector } from './component';
+import type { ComponentDetector, ComponentMethod } from './component';
 import type { DetectorState } from './state';
 import { decodeInto, decodeNumber, encodeArray, encodeNumber, expectVersion } from './state';
 
@@ -27,7 +27,7 @@ const orderStride = 2 ** 30;
  * (a shape never seen) score high even when each value alone is ordinary.
  */
 export class ContextDetector implements ComponentDetector {
-  readonly method: AnomalyMethod = 'context';
+  readonly method: ComponentMethod = 'context';
   baseline = Number.NaN;
   spread = Number.NaN;
   private counts = new Map<number, number>();

@@ -118,7 +118,7 @@ class StreamingAnomalyDetector implements AnomalyDetector {
     p.strength = this.ensemble.lastStrength;
     const w = this.ensemble.lastWinner;
     const winner = w >= 0 ? this.ensemble.components[w] : undefined;
-    p.method = winner?.method;
+    p.method = this.ensemble.lastRecord ? 'record' : winner?.method;
     // The baseline a person recognises is the seasonal one ("usual for Tuesday 14:00"), whichever
     // method saw the anomaly most clearly; before its hour has history, the series-wide median.
     // The slot is named once it has a few days (the weekday-hour: a few weeks) behind it.

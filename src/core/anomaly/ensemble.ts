@@ -1,7 +1,6 @@
 import { ChangePointDetector, defaultChangePointConfig, type ChangePointConfig } from './changePointDetector';
-import type { AnomalyMethod, ComponentDetector } from './component';
+import type { ComponentDetector, ComponentMethod } from './component';
 import { ContextDetector, defaultContextConfig, type ContextConfig } from './contextDetector';
-import { ExtremeDetector, defaultExtremeConfig, type ExtremeConfig } from './extremeDetector';
 import { LevelDetector, defaultLevelConfig, type LevelConfig } from './levelDetector';
 import { AnomalyLikelihood, defaultLikelihoodConfig, type LikelihoodConfig } from './likelihood';
 import { RarityDetector, defaultRarityConfig, type RarityConfig } from './rarityDetector';
@@ -12,25 +11,24 @@ import { decodeNumber, expectVersion } from './state';
 import { tailToScore } from './stats';
 
 export interface EnsembleConfig {
-  readonly methods: readonly AnomalyMethod[];
+  readonly methods: readonly ComponentMethod[];
   /** Per-method weight on its calibrated evidence. */
-  readonly weights: Partial<Record<AnomalyMethod, number>>;
+  readonly weights: Partial<Record<ComponentMethod, number>>;
   readonly level: LevelConfig;
   readonly seasonal: SeasonalConfig;
   readonly changePoint: ChangePointConfig;
   readonly context: ContextConfig;
   readonly rarity: RarityConfig;
-  readonly extreme: ExtremeConfig;
   readonly spectralResidual: SpectralResidualConfig;
   readonly likelihood: LikelihoodConfig;
   /** Per-method changes to the likelihood (a method that sees one-point events averages less). */
-  readonly likelihoodFor: Partial<Record<AnomalyMethod, Partial<LikelihoodConfig>>>;
+  readonly likelihoodFor: Partial<Record<ComponentMethod, Partial<LikelihoodConfig>>>;
   /**
-   * Methods whose raw score is not calibrated but decisive: 1 or more (a record) makes the point's
-   * strength at least `decisiveStrength` by itself; their evidence is not summed.
+   * Whether records (a new high or low, a deviation far past any recent one; the seasonal method
+   * sees them) raise alarms: a record makes the point's strength at least `recordStrength`.
    */
-  readonly decisive: readonly AnomalyMethod[];
-  readonly decisiveStrength: number;
+  readonly records: boolean;
+  readonly recordStrength: number;
   /**
    * How calibrated evidence combines: 'sum' adds every method's evidence (decimal digits of tail
    * probability, each capped at evidenceCap) so agreement counts; 'max' takes the strongest.
@@ -57,19 +55,18 @@ export interface EnsembleConfig {
 }
 
 export const defaultEnsembleConfig: EnsembleConfig = {
-  methods: ['seasonal', 'rarity', 'extreme'],
+  methods: ['seasonal', 'rarity'],
   weights: { rarity: 2 },
   level: defaultLevelConfig,
   seasonal: defaultSeasonalConfig,
   changePoint: defaultChangePointConfig,
   context: defaultContextConfig,
   rarity: defaultRarityConfig,
-  extreme: defaultExtremeConfig,
   spectralResidual: defaultSpectralResidualConfig,
   likelihood: defaultLikelihoodConfig,
   likelihoodFor: {},
-  decisive: ['extreme'],
-  decisiveStrength: 0.99,
+  records: true,
+  recordStrength: 0.99,
   combine: 'max',
   evidenceCap: 1000,
   alarmLevel: 0.7,
@@ -80,7 +77,7 @@ export const defaultEnsembleConfig: EnsembleConfig = {
   minDeviation: 0,
 };
 
-function createComponent(method: AnomalyMethod, config: EnsembleConfig): ComponentDetector {
+function createComponent(method: ComponentMethod, config: EnsembleConfig): ComponentDetector {
   switch (method) {
     case 'seasonal':
       return new SeasonalDetector(config.seasonal);
@@ -92,8 +89,6 @@ function createComponent(method: AnomalyMethod, config: EnsembleConfig): Compone
       return new ContextDetector(config.context);
     case 'rarity':
       return new RarityDetector(config.rarity);
-    case 'extreme':
-      return new ExtremeDetector(config.extreme);
     case 'spectralResidual':
       return new SpectralResidualDetector(config.spectralResidual);
   }
@@ -104,35 +99,38 @@ const chunkPoints = 512;
 
 /**
  * The streaming ensemble: every method scores the point against what it learnt from earlier
- * points, each method's raw score is calibrated by its own anomaly likelihood (decisive methods,
- * records, need none), the evidence is combined, and an alarm is followed by a quiet period. O(1)
- * per point, bounded memory, and the score of a point never depends on a later one.
+ * points, each method's raw score is calibrated by its own anomaly likelihood, the evidence is
+ * combined, a record raises the point's strength by itself, and an alarm is followed by a quiet
+ * period. O(1) per point, bounded memory, and the score of a point never depends on a later one.
  */
 export class EnsembleDetector {
   readonly components: ComponentDetector[];
-  /** One per component; undefined for decisive methods. */
-  private readonly likelihoods: (AnomalyLikelihood | undefined)[];
+  private readonly likelihoods: AnomalyLikelihood[];
   private readonly weights: Float64Array;
-  private readonly isDecisive: Uint8Array;
+  /** Indices of the components that report records (when records are on). */
+  private readonly recorders: number[];
   /** The seasonal component, whose deviation the minDeviation condition reads. */
   private readonly seasonal: SeasonalDetector | undefined;
   /** The ensemble's score of the last point before alarm gating: how anomalous it looks, 0..1. */
   lastStrength = 0;
   /** Index into `components` of the method with the most evidence for the last point, -1 for none. */
   lastWinner = -1;
+  /** Whether a record decided the last point's strength (its winner is the method that saw the record). */
+  lastRecord = false;
   private seen = 0;
   private sinceAlarm = Number.POSITIVE_INFINITY;
   private lastTime = Number.NEGATIVE_INFINITY;
   private raw: Float64Array[] = [];
+  private records: Float64Array[] = [];
   private evidence = new Float64Array(0);
   private strongest = new Float64Array(0);
   private winners = new Int8Array(0);
-  private decisives = new Int8Array(0);
+  private recordWinners = new Int8Array(0);
   // Config copied into fields: the per-point path reads them millions of times.
   private readonly sum: boolean;
   private readonly evidenceHalf: number;
   private readonly evidenceCap: number;
-  private readonly decisiveStrength: number;
+  private readonly recordStrength: number;
   private readonly quietShare: number;
   private readonly quietMin: number;
   private readonly quietMax: number;
@@ -142,14 +140,14 @@ export class EnsembleDetector {
 
   constructor(readonly config: EnsembleConfig = defaultEnsembleConfig) {
     this.components = config.methods.map((m) => createComponent(m, config));
-    this.isDecisive = Uint8Array.from(this.components.map((c) => (config.decisive.includes(c.method) ? 1 : 0)));
-    this.likelihoods = this.components.map((c, k) => (this.isDecisive[k] ? undefined : new AnomalyLikelihood({ ...config.likelihood, ...config.likelihoodFor[c.method] })));
+    this.likelihoods = this.components.map((c) => new AnomalyLikelihood({ ...config.likelihood, ...config.likelihoodFor[c.method] }));
+    this.recorders = config.records ? this.components.flatMap((c, k) => (c.lastRecord !== undefined ? [k] : [])) : [];
     this.seasonal = this.components.find((c): c is SeasonalDetector => c instanceof SeasonalDetector);
     this.sum = config.combine === 'sum';
-    // Summed evidence of 5 decimal digits per calibrated method scores 0.5.
-    this.evidenceHalf = 5 * Math.max(1, this.likelihoods.filter((l) => l).length);
+    // Summed evidence of 5 decimal digits per method scores 0.5.
+    this.evidenceHalf = 5 * Math.max(1, this.components.length);
     this.evidenceCap = config.evidenceCap;
-    this.decisiveStrength = config.decisiveStrength;
+    this.recordStrength = config.recordStrength;
     this.quietShare = config.quietShare;
     this.quietMin = config.quietMin;
     this.quietMax = config.quietMax;
@@ -160,7 +158,7 @@ export class EnsembleDetector {
     this.weights = Float64Array.from(this.components.map((c) => (config.weights[c.method] ?? 1) / Math.LN10));
   }
 
-  get methods(): AnomalyMethod[] {
+  get methods(): ComponentMethod[] {
     return this.components.map((c) => c.method);
   }
 
@@ -172,15 +170,8 @@ export class EnsembleDetector {
     let evidence = 0;
     let strongest = 0;
     let winner = -1;
-    let decisive = -1;
     for (let k = 0; k < n; k++) {
-      const raw = this.components[k]!.update(time, value);
-      const likelihood = this.likelihoods[k];
-      if (!likelihood) {
-        if (raw >= 1 && decisive < 0) decisive = k;
-        continue;
-      }
-      let e = -likelihood.update(raw) * this.weights[k]!;
+      let e = -this.likelihoods[k]!.update(this.components[k]!.update(time, value)) * this.weights[k]!;
       if (e > this.evidenceCap) e = this.evidenceCap;
       evidence += e;
       if (e > strongest) {
@@ -188,7 +179,14 @@ export class EnsembleDetector {
         winner = k;
       }
     }
-    return this.finish(evidence, strongest, winner, decisive);
+    let recorder = -1;
+    for (const k of this.recorders) {
+      if (this.components[k]!.lastRecord! >= 1) {
+        recorder = k;
+        break;
+      }
+    }
+    return this.finish(evidence, strongest, winner, recorder);
   }
 
   /**
@@ -220,46 +218,48 @@ export class EnsembleDetector {
       const size = end - start;
       if (this.raw.length !== n) {
         this.raw = this.components.map(() => new Float64Array(chunkPoints));
+        this.records = this.components.map((_, k) => new Float64Array(this.recorders.includes(k) ? chunkPoints : 0));
       }
       const chunkTimes = times.subarray(start, end);
       const chunkValues = values.subarray(start, end);
       // Scratch arrays start at 0 for this chunk.
-      for (let k = 0; k < n; k++) this.components[k]!.updateBatch(chunkTimes, chunkValues, this.raw[k]!, 0, size);
+      for (let k = 0; k < n; k++) this.components[k]!.updateBatch(chunkTimes, chunkValues, this.raw[k]!, 0, size, this.records[k]!.length ? this.records[k] : undefined);
       this.combineChunk(size, out, start, strength, winner);
     }
   }
 
   /**
-   * The evidence of a chunk, method by method (a tight loop each), then the alarm gating point by
-   * point; the same arithmetic in the same order as update(), so the same scores.
+   * The evidence of a chunk, method by method (a tight loop each, fused with the likelihood), then
+   * the alarm gating point by point; the same arithmetic in the same order as update(), so the
+   * same scores.
    */
   private combineChunk(size: number, out: Float64Array, offset: number, strengthOut: Float64Array | undefined, winnerOut: Int8Array | undefined): void {
     if (this.evidence.length < size) {
       this.evidence = new Float64Array(chunkPoints);
       this.strongest = new Float64Array(chunkPoints);
       this.winners = new Int8Array(chunkPoints);
-      this.decisives = new Int8Array(chunkPoints);
+      this.recordWinners = new Int8Array(chunkPoints);
     }
     const evidence = this.evidence;
     const strongest = this.strongest;
     const winners = this.winners;
-    const decisives = this.decisives;
+    const recordWinners = this.recordWinners;
     evidence.fill(0, 0, size);
     strongest.fill(0, 0, size);
     winners.fill(-1, 0, size);
-    decisives.fill(-1, 0, size);
+    recordWinners.fill(-1, 0, size);
     const n = this.components.length;
-    // Decisive methods from the last to the first, so the first one that fired wins a point.
-    for (let k = n - 1; k >= 0; k--) {
-      if (!this.isDecisive[k]) continue;
-      const raw = this.raw[k]!;
-      for (let j = 0; j < size; j++) if (raw[j]! >= 1) decisives[j] = k;
+    // The first method (in order) that saw a record wins a point: fill from the last to the first.
+    for (let r = this.recorders.length - 1; r >= 0; r--) {
+      const k = this.recorders[r]!;
+      const records = this.records[k]!;
+      for (let j = 0; j < size; j++) if (records[j]! >= 1) recordWinners[j] = k;
     }
-    for (let k = 0; k < n; k++) this.likelihoods[k]?.accumulate(this.raw[k]!, size, this.weights[k]!, this.evidenceCap, evidence, strongest, winners, k);
+    for (let k = 0; k < n; k++) this.likelihoods[k]!.accumulate(this.raw[k]!, size, this.weights[k]!, this.evidenceCap, evidence, strongest, winners, k);
     // finish(), point by point, with the gating state in locals.
     const sum = this.sum;
     const half = this.evidenceHalf;
-    const decisiveStrength = this.decisiveStrength;
+    const recordStrength = this.recordStrength;
     const quietShare = this.quietShare;
     const quietMin = this.quietMin;
     const quietMax = this.quietMax;
@@ -269,14 +269,16 @@ export class EnsembleDetector {
     let since = this.sinceAlarm;
     let strength = this.lastStrength;
     let winner = this.lastWinner;
+    let record = this.lastRecord;
     for (let j = 0; j < size; j++) {
       const e = evidence[j]!;
       strength = sum ? e / (e + half) : tailToScore(-strongest[j]! * Math.LN10);
       winner = winners[j]!;
-      const decisive = decisives[j]!;
-      if (decisive >= 0 && strength < decisiveStrength) {
-        strength = decisiveStrength;
-        winner = decisive;
+      const recorder = recordWinners[j]!;
+      record = recorder >= 0 && strength < recordStrength;
+      if (record) {
+        strength = recordStrength;
+        winner = recorder;
       }
       seen++;
       since++;
@@ -296,6 +298,7 @@ export class EnsembleDetector {
     this.sinceAlarm = since;
     this.lastStrength = strength;
     this.lastWinner = winner;
+    this.lastRecord = record;
   }
 
   private accepts(time: number, value: number): boolean {
@@ -310,14 +313,16 @@ export class EnsembleDetector {
   private gap(): number {
     this.lastStrength = 0;
     this.lastWinner = -1;
+    this.lastRecord = false;
     return 0;
   }
 
-  private finish(evidence: number, strongest: number, winner: number, decisive: number): number {
+  private finish(evidence: number, strongest: number, winner: number, recorder: number): number {
     let strength = this.sum ? evidence / (evidence + this.evidenceHalf) : tailToScore(-strongest * Math.LN10);
-    if (decisive >= 0 && strength < this.decisiveStrength) {
-      strength = this.decisiveStrength;
-      winner = decisive;
+    this.lastRecord = recorder >= 0 && strength < this.recordStrength;
+    if (this.lastRecord) {
+      strength = this.recordStrength;
+      winner = recorder;
     }
     this.lastStrength = strength;
     this.lastWinner = winner;
@@ -341,10 +346,10 @@ export class EnsembleDetector {
   saveState(): DetectorState {
     return {
       kind: 'ensemble',
-      version: 2,
+      version: 3,
       methods: this.methods,
       components: this.components.map((c) => c.saveState()),
-      likelihoods: this.likelihoods.map((l) => (l ? l.saveState() : null)),
+      likelihoods: this.likelihoods.map((l) => l.saveState()),
       seen: this.seen,
       sinceAlarm: Number.isFinite(this.sinceAlarm) ? this.sinceAlarm : null,
       lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null,
@@ -352,16 +357,16 @@ export class EnsembleDetector {
   }
 
   restoreState(state: DetectorState): void {
-    expectVersion(state, 'ensemble', 2);
+    expectVersion(state, 'ensemble', 3);
     const comps = state['components'] as StateValue[] | undefined;
     const liks = state['likelihoods'] as StateValue[] | undefined;
     const methods = state['methods'] as StateValue[] | undefined;
     if (!Array.isArray(comps) || !Array.isArray(liks) || !Array.isArray(methods) || comps.length !== this.components.length || methods.some((m, i) => m !== this.components[i]!.method)) {
-      expectVersion({ kind: 'ensemble with other methods', version: 0 }, 'ensemble', 2);
+      expectVersion({ kind: 'ensemble with other methods', version: 0 }, 'ensemble', 3);
       return;
     }
     this.components.forEach((c, i) => c.restoreState(comps[i] as DetectorState));
-    this.likelihoods.forEach((l, i) => l?.restoreState(liks[i] as DetectorState));
+    this.likelihoods.forEach((l, i) => l.restoreState(liks[i] as DetectorState));
     this.seen = decodeNumber(state['seen']);
     const since = decodeNumber(state['sinceAlarm']);
     this.sinceAlarm = Number.isNaN(since) ? Number.POSITIVE_INFINITY : since;

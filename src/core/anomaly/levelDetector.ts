@@ -1,4 +1,4 @@
-import type { AnomalyMethod, ComponentDetector } from './component';
+import type { ComponentDetector, ComponentMethod } from './component';
 import type { DetectorState } from './state';
 import { HourOfDay, frugalStep } from './stats';
 import { decodeInto, decodeNumber, encodeArray, encodeNumber, expectVersion } from './state';
@@ -23,7 +23,7 @@ export const defaultLevelConfig: LevelConfig = { alpha: 0.1, beta: 0.05, gamma: 
  * the residual in units of the residuals' robust spread (a streaming median of |residual|).
  */
 export class LevelDetector implements ComponentDetector {
-  readonly method: AnomalyMethod = 'level';
+  readonly method: ComponentMethod = 'level';
   baseline = Number.NaN;
   spread = Number.NaN;
   private level = Number.NaN;

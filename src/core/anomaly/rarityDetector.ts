@@ -1,4 +1,4 @@
-import type { AnomalyMethod, ComponentDetector } from './component';
+import type { ComponentDetector, ComponentMethod } from './component';
 import type { DetectorState } from './state';
 import { decodeInto, decodeNumber, encodeArray, encodeNumber, expectVersion } from './state';
 
@@ -25,7 +25,7 @@ const tableCounts = halfLogs.length / 2 - 1;
  * visited (a new extreme, a level it never held) is surprising. O(1) per point, fixed memory.
  */
 export class RarityDetector implements ComponentDetector {
-  readonly method: AnomalyMethod = 'rarity';
+  readonly method: ComponentMethod = 'rarity';
   baseline = Number.NaN;
   spread = Number.NaN;
   private readonly radix: number;

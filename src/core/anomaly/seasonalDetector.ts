@@ -1,6 +1,6 @@
-import type { AnomalyMethod, ComponentDetector } from './component';
+import type { ComponentDetector, ComponentMethod } from './component';
 import type { DetectorState } from './state';
-import { decodeInto, decodeNumber, encodeArray, expectVersion } from './state';
+import { decodeInto, decodeNumber, encodeArray, encodeNumber, expectVersion } from './state';
 
 export interface SeasonalConfig {
   /** Width of a time-of-day slot. */
@@ -15,9 +15,38 @@ export interface SeasonalConfig {
   readonly minWeeks: number;
   /** Share of the series-wide MAD below which a slot's MAD is not believed (a slot that saw a flat stretch is not "exact"). */
   readonly madFloor: number;
+  readonly records: RecordConfig;
 }
 
-export const defaultSeasonalConfig: SeasonalConfig = { slotSeconds: 3600, rate: 0.05, minCount: 6, minWeekCount: 24, minWeeks: 2, madFloor: 0.1 };
+/**
+ * Records, which need no calibration: a record strength of 1 or more is an alarm by itself.
+ * - A new high or low: the series goes beyond the whole range it has shown so far, by a share of
+ *   that range (HTM's NAB detector had the same "spatial" rule). The strongest single sign of an
+ *   anomaly on NAB: most labelled anomalies take a series where it has never been.
+ * - A deviation record: a point many MADs from its usual for the hour, and several times the
+ *   largest such distance of the recent past. A lone spike in a calm series, even inside the range;
+ *   the same spike in a series that spikes every day is not one.
+ */
+export interface RecordConfig {
+  /** Points seen before a value beyond the range so far counts as a record... */
+  readonly rangePoints: number;
+  /** ...and time they must span: a range learnt in the morning does not hold the afternoon's peak. */
+  readonly rangeSeconds: number;
+  /** How far beyond the range so far (as a share of its width) a value must go. */
+  readonly rangeTolerance: number;
+  /** A deviation (in MADs from the slot's median) must reach this to be a record at all... */
+  readonly minDeviation: number;
+  /** ...and this many times the largest recent deviation. */
+  readonly margin: number;
+  /** Share of that largest deviation forgotten per point, so one from long ago stops shielding the present. */
+  readonly forget: number;
+  /** Points seen before deviation records count (a third of them before they are tracked). */
+  readonly minPoints: number;
+}
+
+export const defaultRecordConfig: RecordConfig = { rangePoints: 150, rangeSeconds: 86400, rangeTolerance: 0.03, minDeviation: 8, margin: 3, forget: 0.001, minPoints: 300 };
+
+export const defaultSeasonalConfig: SeasonalConfig = { slotSeconds: 3600, rate: 0.05, minCount: 6, minWeekCount: 24, minWeeks: 2, madFloor: 0.1, records: defaultRecordConfig };
 
 const daySeconds = 86400;
 /** Step of the series-wide median and MAD. */
@@ -32,7 +61,11 @@ const warmObservations = 8;
  * point, a few hundred numbers per series, and one outlier barely moves them.
  */
 export class SeasonalDetector implements ComponentDetector {
-  readonly method: AnomalyMethod = 'seasonal';
+  readonly method: ComponentMethod = 'seasonal';
+  /** Record strength of the last point: 1 or more for a record (see RecordConfig), else 0. */
+  lastRecord = 0;
+  /** Whether the last record was a new high or low of the whole series (else a deviation record, or none). */
+  rangeRecord = false;
   baseline = Number.NaN;
   spread = Number.NaN;
   /** The slot the last baseline came from, for explanations: day-of-week (0 Sunday) or -1, and the hour. */
@@ -62,6 +95,12 @@ export class SeasonalDetector implements ComponentDetector {
   private readonly weekVisits: Float64Array;
   private globalMad = 0;
   private globalMedian = Number.NaN;
+  private readonly recordConfig: RecordConfig;
+  /** The range so far, when range records start counting, and the decaying largest deviation. */
+  private lo = Number.POSITIVE_INFINITY;
+  private hi = Number.NEGATIVE_INFINITY;
+  private rangeFrom = Number.NaN;
+  private record = 0;
   private n = 0;
   private slotFrom = Number.POSITIVE_INFINITY;
   private slotTo = Number.NEGATIVE_INFINITY;
@@ -76,6 +115,7 @@ export class SeasonalDetector implements ComponentDetector {
     this.minWeekCount = config.minWeekCount;
     this.minWeeks = config.minWeeks;
     this.madFloor = config.madFloor;
+    this.recordConfig = config.records;
     this.daySlots = Math.max(1, Math.round(daySeconds / config.slotSeconds));
     this.dayMedian = new Float64Array(this.daySlots);
     this.dayMad = new Float64Array(this.daySlots);
@@ -116,11 +156,37 @@ export class SeasonalDetector implements ComponentDetector {
       const floor = 1e-9 * Math.abs(this.globalMedian) + 1e-12;
       this.deviation = (x - this.globalMedian) / (this.globalMad > floor ? this.globalMad : floor);
     }
+    this.lastRecord = this.recordOf(time, x, raw);
     learn(this.dayMedian, this.dayMad, this.dayCount, slot, x, this.rate);
     learn(this.weekMedian, this.weekMad, this.weekCount, weekSlot, x, this.rate);
     this.learnGlobal(x);
     this.n++;
     return raw;
+  }
+
+  /** The record strength of a point (raw: its distance from the slot's median in MADs, NaN before the slot is trusted), then learns the range and the record. */
+  private recordOf(time: number, x: number, raw: number): number {
+    const { rangePoints, rangeSeconds, rangeTolerance, minDeviation, margin, forget, minPoints } = this.recordConfig;
+    const seen = this.n + 1;
+    if (seen === 1) this.rangeFrom = time + rangeSeconds;
+    const lo = this.lo;
+    const hi = this.hi;
+    const slack = rangeTolerance * (hi - lo);
+    let strength = 0;
+    this.rangeRecord = seen > rangePoints && time >= this.rangeFrom && (x > hi + slack || x < lo - slack);
+    if (this.rangeRecord) strength = 1 + (x > hi ? x - hi : lo - x) / (hi - lo + 1e-12);
+    if (x < lo) this.lo = x;
+    if (x > hi) this.hi = x;
+    let record = this.record;
+    if (raw > record && 3 * seen > minPoints) {
+      if (seen > minPoints && raw > minDeviation && raw > margin * record) {
+        const r = record > 0 ? raw / (margin * record) : 1e9;
+        if (r > strength) strength = r;
+      }
+      record = raw;
+    }
+    this.record = record * (1 - forget);
+    return strength;
   }
 
   private learnGlobal(x: number): void {
@@ -166,11 +232,12 @@ export class SeasonalDetector implements ComponentDetector {
    * same scores), without the per-point field traffic. The last point goes through update(), so
    * the explanation fields describe it.
    */
-  updateBatch(times: Float64Array, values: Float64Array, out: Float64Array, from: number, to: number): void {
+  updateBatch(times: Float64Array, values: Float64Array, out: Float64Array, from: number, to: number, records?: Float64Array): void {
     if (from >= to) return;
-    // The first point of a series sets the series-wide median.
+    // The first point of a series sets the series-wide median and the start of range records.
     if (this.n === 0) {
       out[from] = this.update(times[from]!, values[from]!);
+      if (records) records[from] = this.lastRecord;
       from++;
     }
     const last = to - 1;
@@ -186,6 +253,11 @@ export class SeasonalDetector implements ComponentDetector {
     const minWeekCount = this.minWeekCount;
     const minWeeks = this.minWeeks;
     const madFloor = this.madFloor;
+    const { rangePoints, rangeTolerance, minDeviation, margin, forget, minPoints } = this.recordConfig;
+    const rangeFrom = this.rangeFrom;
+    let lo = this.lo;
+    let hi = this.hi;
+    let record = this.record;
     let gMad = this.globalMad;
     let gMedian = this.globalMedian;
     let n = this.n;
@@ -213,6 +285,22 @@ export class SeasonalDetector implements ComponentDetector {
         raw = d < 0 ? -d : d;
       }
       out[i] = raw;
+      // recordOf(), inlined.
+      const seen = n + 1;
+      const slack = rangeTolerance * (hi - lo);
+      let strength = 0;
+      if (seen > rangePoints && time >= rangeFrom && (x > hi + slack || x < lo - slack)) strength = 1 + (x > hi ? x - hi : lo - x) / (hi - lo + 1e-12);
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+      if (raw > record && 3 * seen > minPoints) {
+        if (seen > minPoints && raw > minDeviation && raw > margin * record) {
+          const r = record > 0 ? raw / (margin * record) : 1e9;
+          if (r > strength) strength = r;
+        }
+        record = raw;
+      }
+      record = record * (1 - forget);
+      if (records) records[i] = strength;
       learn(dayMedian, dayMad, dayCount, slot, x, rate);
       learn(weekMedian, weekMad, weekCount, weekSlot, x, rate);
       // frugalStep, inlined: the series-wide MAD toward |x - median|, then the median toward x.
@@ -231,13 +319,19 @@ export class SeasonalDetector implements ComponentDetector {
     this.n = n;
     this.globalMad = gMad;
     this.globalMedian = gMedian;
-    if (last >= from) out[last] = this.update(times[last]!, values[last]!);
+    this.lo = lo;
+    this.hi = hi;
+    this.record = record;
+    if (last >= from) {
+      out[last] = this.update(times[last]!, values[last]!);
+      if (records) records[last] = this.lastRecord;
+    }
   }
 
   saveState(): DetectorState {
     return {
       kind: 'seasonal',
-      version: 2,
+      version: 3,
       n: this.n,
       globalMad: this.globalMad,
       globalMedian: this.globalMedian,
@@ -250,11 +344,15 @@ export class SeasonalDetector implements ComponentDetector {
       weekMad: encodeArray(this.weekMad),
       weekCount: encodeArray(this.weekCount),
       weekVisits: encodeArray(this.weekVisits),
+      lo: encodeNumber(this.lo),
+      hi: encodeNumber(this.hi),
+      rangeFrom: encodeNumber(this.rangeFrom),
+      record: this.record,
     };
   }
 
   restoreState(state: DetectorState): void {
-    expectVersion(state, 'seasonal', 2);
+    expectVersion(state, 'seasonal', 3);
     this.n = decodeNumber(state['n']);
     this.globalMad = decodeNumber(state['globalMad']);
     this.globalMedian = decodeNumber(state['globalMedian']);
@@ -270,6 +368,12 @@ export class SeasonalDetector implements ComponentDetector {
     decodeInto(this.weekMad, state['weekMad'], 'weekMad');
     decodeInto(this.weekCount, state['weekCount'], 'weekCount');
     decodeInto(this.weekVisits, state['weekVisits'], 'weekVisits');
+    const lo = decodeNumber(state['lo']);
+    const hi = decodeNumber(state['hi']);
+    this.lo = Number.isNaN(lo) ? Number.POSITIVE_INFINITY : lo;
+    this.hi = Number.isNaN(hi) ? Number.NEGATIVE_INFINITY : hi;
+    this.rangeFrom = decodeNumber(state['rangeFrom']);
+    this.record = decodeNumber(state['record']);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AnomalyMethod, ComponentDetector } from './component';
+import type { ComponentDetector, ComponentMethod } from './component';
 import type { DetectorState } from './state';
 import { decodeInto, decodeNumber, encodeArray, expectVersion } from './state';
 
@@ -22,7 +22,7 @@ export const defaultSpectralResidualConfig: SpectralResidualConfig = { window: 3
  * is not in the default ensemble (see docs/anomaly.md).
  */
 export class SpectralResidualDetector implements ComponentDetector {
-  readonly method: AnomalyMethod = 'spectralResidual';
+  readonly method: ComponentMethod = 'spectralResidual';
   baseline = Number.NaN;
   spread = Number.NaN;
   private readonly recent: Float64Array;
