@@ -1,5 +1,5 @@
 import { isSensitivity } from '../../core/anomaly/detect';
-import { formatDurationMs } from '../../core/charts/format';
+import { formatDurationMs, formatValue } from '../../core/charts/format';
 import { OpsloopError } from '../../core/errors';
 import type { DeployAssessment, Verdict } from '../../core/incidents/deployCheck';
 import { formatRfc3339, parseDuration, parseTimeSpec } from '../../core/telemetry/time';
@@ -14,6 +14,12 @@ import { type CliCommand, type CliIO, ExitCode } from '../cliCommand';
 
 const marks: Record<Verdict, string> = { healthy: '✓', regressed: '✗', unknown: '?' };
 
+function formatPercentChange(change: { before: number; after: number }): string {
+  if (change.before === 0) return change.after === 0 ? 'no change' : 'from zero';
+  const pct = (change.after / change.before - 1) * 100;
+  return `${pct >= 0 ? '+' : '−'}${Math.abs(pct) >= 10 ? Math.round(Math.abs(pct)) : Math.abs(pct).toFixed(1)} %`;
+}
+
 export function formatAssessment(a: DeployAssessment, problems: readonly string[]): string {
   const d = a.deployment;
   const from = d.source === 'gitTag' && d.jobName ? ` (tag ${d.jobName})` : d.source === 'buildInfo' ? ' (build info)' : d.source === 'pipeline' && d.jobName ? ` (job ${d.jobName})` : '';
@@ -26,6 +32,7 @@ export function formatAssessment(a: DeployAssessment, problems: readonly string[
   for (const q of a.queries) {
     const detail = q.verdict === 'regressed' ? q.anomalies.map((x) => x.explanation).join(' ') : q.verdict === 'unknown' ? `cannot tell: ${q.reason}` : 'no change beyond its usual behaviour';
     out.push(`${marks[q.verdict]} ${q.name.padEnd(width)}  ${detail}`);
+    if (q.change) out.push(`  ${' '.repeat(width)}  mean ${formatValue(q.change.before, q.unit)} before → ${formatValue(q.change.after, q.unit)} after (${formatPercentChange(q.change)})`);
   }
   for (const p of problems) out.push(`  note: a deployment source could not be read: ${p}`);
   const regressed = a.queries.filter((q) => q.verdict === 'regressed').length;
@@ -50,6 +57,7 @@ export function assessmentToJson(a: DeployAssessment, problems: readonly string[
       source: q.source,
       verdict: q.verdict,
       ...(q.reason !== undefined ? { reason: q.reason } : {}),
+      ...(q.change ? { meanBefore: q.change.before, meanAfter: q.change.after } : {}),
       anomalies: q.anomalies.map((x) => ({ onset: x.onset, peak: x.peak, end: x.end ?? null, kind: x.kind, score: x.score, baseline: x.baseline, value: x.value, explanation: x.explanation })),
     })),
     problems,

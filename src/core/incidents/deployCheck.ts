@@ -18,6 +18,14 @@ export interface QueryEvidence {
   readonly partial?: readonly DataGap[];
   /** Why there is no data at all (the source failed). */
   readonly failure?: string;
+  readonly unit?: string;
+  /** Mean before and after the deployment (equal windows), of the series that changed most. */
+  readonly change?: MeanChange;
+}
+
+export interface MeanChange {
+  readonly before: number;
+  readonly after: number;
 }
 
 export interface QueryVerdict {
@@ -28,6 +36,8 @@ export interface QueryVerdict {
   readonly anomalies: readonly Anomaly[];
   /** Why the verdict is `unknown`. */
   readonly reason?: string;
+  readonly unit?: string;
+  readonly change?: MeanChange;
 }
 
 export interface DeployAssessment {
@@ -46,7 +56,7 @@ export interface DeployAssessment {
 export function assessDeployment(deployment: Deployment, evidence: readonly QueryEvidence[], windowSeconds: number, minObservedFraction = 0.5): DeployAssessment {
   const window = { start: deployment.time, end: deployment.time + windowSeconds };
   const queries = evidence.map((e): QueryVerdict => {
-    const base = { name: e.name, source: e.source };
+    const base = { name: e.name, source: e.source, ...(e.unit !== undefined ? { unit: e.unit } : {}), ...(e.change ? { change: e.change } : {}) };
     if (e.failure !== undefined) return { ...base, verdict: 'unknown', anomalies: [], reason: e.failure };
     const after = e.anomalies.filter((a) => a.onset >= window.start && a.onset <= window.end);
     if (after.length > 0) return { ...base, verdict: 'regressed', anomalies: after };

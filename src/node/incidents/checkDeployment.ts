@@ -8,6 +8,7 @@ import { describeError, OpsloopError } from '../../core/errors';
 import { assessDeployment, type DeployAssessment, observedSeconds, type QueryEvidence } from '../../core/incidents/deployCheck';
 import { mergeDeployments } from '../../core/incidents/deployments';
 import type { Deployment } from '../../core/incidents/model';
+import { compareWindows } from '../../core/telemetry/statistics';
 import type { TelemetrySource } from '../telemetry/telemetrySource';
 import { gitTagDeployments } from './gitTagDeployments';
 
@@ -104,7 +105,18 @@ export async function checkDeployment(request: CheckRequest): Promise<CheckResul
       const result = await request.source(query.source).query(query.query, query.stepSeconds !== undefined ? { ...range, step: query.stepSeconds } : range, request.signal);
       const anomalies = result.series.flatMap((series) => detectAnomalies({ ...series, name: query.name }, { sensitivity: request.sensitivity, ...(query.unit !== undefined ? { unit: query.unit } : {}) }).anomalies);
       const observed = Math.max(0, ...result.series.map((s) => observedSeconds(s.times, s.values, deployment.time, deployment.time + request.windowSeconds)));
-      evidence.push({ name: query.name, source: query.source, anomalies, observedAfterSeconds: observed, ...(result.partial ? { partial: result.partial } : {}) });
+      // The same length of history before and after: the numbers the report states.
+      const comparisons = compareWindows(result.series, { from: deployment.time - request.windowSeconds, to: deployment.time - 1e-6 }, { from: deployment.time, to: deployment.time + request.windowSeconds });
+      const moved = comparisons.filter((c) => Number.isFinite(c.meanChange)).sort((a, b) => Math.abs(b.meanChange) - Math.abs(a.meanChange))[0];
+      evidence.push({
+        name: query.name,
+        source: query.source,
+        anomalies,
+        observedAfterSeconds: observed,
+        ...(result.partial ? { partial: result.partial } : {}),
+        ...(query.unit !== undefined ? { unit: query.unit } : {}),
+        ...(moved ? { change: { before: moved.before.mean, after: moved.after.mean } } : {}),
+      });
     } catch (error) {
       if (OpsloopError.is(error, 'cancelled')) throw error;
       evidence.push({ name: query.name, source: query.source, anomalies: [], observedAfterSeconds: 0, failure: describeError(error) });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpsloopError } from '../../../../src/core/errors';
 import { parseOpenMetrics } from '../../../../src/core/telemetry/openMetrics';
+import { compareWindows, summaryStatistics } from '../../../../src/core/telemetry/statistics';
 import type { Series } from '../../../../src/core/telemetry/series';
 import { loadTables, tablesLoadMs, type TablesModule } from '../../../../src/node/tables/tablesLoader';
 import { repoRoot } from '../../../support/paths';
@@ -83,7 +84,7 @@ describe('table layer (danfojs-node, loaded lazily)', function () {
     const latency = demo.series.find((x) => x.name === 'checkout_latency_p99_seconds')!;
     const deploys = demo.series.filter((x) => x.name === 'checkout_build_info').map((x) => x.times[0]!).sort((p, q) => p - q);
     const at = deploys[deploys.length - 1]!;
-    const [cmp] = tables.compareWindows([latency], { from: at - 86_400, to: at - 1 }, { from: at, to: at + 86_400 });
+    const [cmp] = compareWindows([latency], { from: at - 86_400, to: at - 1 }, { from: at, to: at + 86_400 });
     // Independently: plain means of the two windows.
     const mean = (from: number, to: number): number => {
       const v = [...latency.times].map((t, i) => [t, latency.values[i]!] as const).filter(([t]) => t >= from && t <= to).map(([, x]) => x);
@@ -92,7 +93,7 @@ describe('table layer (danfojs-node, loaded lazily)', function () {
     assert.ok(Math.abs(cmp!.before.mean - mean(at - 86_400, at - 1)) < 1e-12);
     assert.ok(Math.abs(cmp!.after.mean - mean(at, at + 86_400)) < 1e-12);
     assert.ok(cmp!.meanChange > 0.1, `the demo's regression raises p99 latency (change ${cmp!.meanChange})`);
-    const [row] = tables.summaryStatistics([s({}, [0, 1, 2, 3, 4], [1, 2, NaN, Infinity, 3])]);
+    const [row] = summaryStatistics([s({}, [0, 1, 2, 3, 4], [1, 2, NaN, Infinity, 3])]);
     assert.deepEqual({ ...row, labels: undefined }, { name: 'lat', labels: undefined, count: 3, missing: 1, infinite: 1, mean: 2, std: 1, min: 1, p50: 2, p90: 2.8, p99: 2.98, max: 3, first: 0, last: 4 });
   });
 });
