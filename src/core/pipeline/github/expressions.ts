@@ -938,7 +938,9 @@ function evaluateTemplate(template: Template, ctx: EvalContext): Value {
     out += literals[n + 1]!;
     if (out.length > maxResultLength) throw resultTooLarge();
   });
-  return sawUnknown ? unknown : out;
+  // Unknown parts, but the text around them is there: a non-empty string, true as a condition.
+  if (sawUnknown) return literals.some((l) => l !== '') ? unknownTruthy : unknown;
+  return out;
 }
 
 /**

@@ -300,6 +300,9 @@ describe('GitHub expressions', () => {
       assert.equal(whenOfCondition("always() && (github.ref || 'x')").when, 'always');
       assert.equal(whenOfCondition("failure() || github.event_name == 'push'").when, 'always');
       assert.equal(whenOfCondition('${{ always() }} ').when, 'always');
+      // Text around unknown parts is still a non-empty string: true, and so not "never".
+      assert.equal(truthy(knownValue('${{ github.ref }} x', {})), true);
+      assert.equal(whenOfCondition('${{ github.ref == 1 }} && ${{ false }}').when, 'on_success');
     });
 
     it('gives a known value for a scalar only when the contexts decide it', () => {
