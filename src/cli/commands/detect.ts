@@ -21,10 +21,12 @@ given). Without --output the CSV goes to standard output and the summary to stan
 Options:
   --input FILE        timestamp,value rows; a header row is optional
   --output FILE       where to write the scored rows
-  --sensitivity S     low (only clear anomalies), medium (default) or high
+  --sensitivity S     low (only the obvious: 10 MADs off and rare), medium (default: 7 MADs
+                      off and rare) or high (4 MADs off and rare); see docs/anomaly.md
   --labels FILE       NAB labels (combined_windows.json); the entry for this file adds a label column
   --name NAME         what the series is, for the explanations (default: the file name)
-  --unit UNIT         unit of the values, for the explanations ("s", "%")
+  --unit UNIT         unit of the values, for the explanations ("s" prints 0.92 as 920 ms,
+                      "ratio" prints 0.031 as 3.1 %, anything else is appended: "req/s")
 
 Exit status: 0 when no anomaly was found, 1 when at least one was, 2 for a usage error.
 `;
