@@ -30,12 +30,17 @@ export interface EnsembleConfig {
   readonly records: boolean;
   readonly recordStrength: number;
   /**
-   * How calibrated evidence combines: 'sum' adds every method's evidence (decimal digits of tail
-   * probability, each capped at evidenceCap) so agreement counts; 'max' takes the strongest.
+   * How calibrated evidence combines: 'max' (the default) takes the most surprised method's
+   * decimal digits of tail probability, d, and scores d / (d + 5); 'sum' adds every method's
+   * digits (each capped at evidenceCap) and scores them against 5 per method. The seasonal and
+   * rarity methods often see the same event: summing counted it twice (1 NAB point worse).
    */
   readonly combine: 'sum' | 'max';
   readonly evidenceCap: number;
-  /** A point whose score reaches this raises an alarm (the sensitivity setting moves it). */
+  /**
+   * A point whose score reaches this raises an alarm. 0.7, best for all three NAB profiles over
+   * the corpus, is the default; the product's sensitivities set their own (detect.ts).
+   */
   readonly alarmLevel: number;
   /**
    * After an alarm the next points are quiet (score 0): one event, one alarm. The quiet period is
