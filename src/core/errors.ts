@@ -30,8 +30,13 @@ export class OpsloopError extends Error {
     super(message, options);
   }
 
+  /**
+   * Also true for an OpsloopError of another copy of this module: the lazily loaded table layer
+   * (dist/tables.js) is a bundle of its own, and instanceof does not cross bundles.
+   */
   static is(value: unknown, kind?: ErrorKind): value is OpsloopError {
-    return value instanceof OpsloopError && (kind === undefined || value.kind === kind);
+    const ours = value instanceof OpsloopError || (value instanceof Error && value.name === 'OpsloopError' && typeof (value as { kind?: unknown }).kind === 'string');
+    return ours && (kind === undefined || (value as OpsloopError).kind === kind);
   }
 }
 
