@@ -20,6 +20,7 @@ export const CommandId = {
   showGraph: 'opsloop.showGraph',
   setRunSecret: 'opsloop.setRunSecret',
   removeRunSecret: 'opsloop.removeRunSecret',
+  importTelemetry: 'opsloop.importTelemetry',
 } as const;
 
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];

@@ -24,6 +24,8 @@ const ranges = [
   { key: '3d', label: 'Last 3 days', seconds: 3 * 86400 },
   { key: '7d', label: 'Last 7 days', seconds: 7 * 86400 },
   { key: '30d', label: 'Last 30 days', seconds: 30 * 86400 },
+  // All of recorded or imported data; 30 days of a live source.
+  { key: 'all', label: 'All data', seconds: 30 * 86400 },
 ] as const;
 type RangeKey = (typeof ranges)[number]['key'];
 
@@ -37,6 +39,8 @@ interface Loaded {
   readonly deployments: readonly Deployment[];
   readonly deploymentProblems: readonly string[];
   readonly anomalies: ReadonlyMap<string, readonly Anomaly[]>;
+  /** The earliest sample of recorded or imported data (for "All data"). */
+  readonly first?: number;
 }
 
 /**
@@ -56,6 +60,9 @@ export class TelemetryPanel implements vscode.Disposable {
   private message: string | undefined;
   private controller: AbortController | undefined;
   private services: string[] = [];
+  private changedWhileHidden = false;
+  /** Exports a person imported (CSV or JSON from a dashboard), shown like a service of their own. */
+  private readonly imports = new Map<string, QueryOutcome[]>();
 
   constructor(private readonly container: Container) {
     const configured = vscode.workspace.getConfiguration('opsloop').get<string>('anomalies.sensitivity', 'medium');
@@ -63,7 +70,14 @@ export class TelemetryPanel implements vscode.Disposable {
     this.panel = new WebviewPanel(
       container,
       { viewType: 'opsloop.telemetry', title: 'Opsloop Telemetry', bundle: 'telemetryPanel', requests: telemetryRequests, icon: vscode.Uri.joinPath(container.context.extensionUri, 'media', 'opsloop.svg') },
-      { snapshot: () => this.snapshot(), onRequest: (r) => this.onRequest(r), onDidDispose: () => this.controller?.abort() },
+      {
+        snapshot: () => this.snapshot(),
+        onRequest: (r) => this.onRequest(r),
+        onDidDispose: () => this.controller?.abort(),
+        onDidBecomeVisible: () => {
+          if (this.changedWhileHidden) void this.load();
+        },
+      },
     );
     const telemetry = getTelemetryService(container);
     // A local deploy job that just passed is a deployment: put it on the charts.
@@ -72,12 +86,30 @@ export class TelemetryPanel implements vscode.Disposable {
       getRunService(container).onDidChangeRun((run) => {
         if (!isRunFinished(run) || deployedRuns.has(run.runId) || !run.jobs.some((j) => j.deployment)) return;
         deployedRuns.add(run.runId);
-        if (this.panel.visible) void this.load();
+        this.reloadWhenVisible();
       }),
-      getConfigStore(container).onDidChange(() => void this.load()),
-      telemetry.onDidChangeToken(() => void this.load()),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.load()),
+      getConfigStore(container).onDidChange(() => this.reloadWhenVisible()),
+      telemetry.onDidChangeToken(() => this.reloadWhenVisible()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.reloadWhenVisible()),
     );
+  }
+
+  /** Sources are queried only for a panel someone sees; a hidden one catches up when shown. */
+  private reloadWhenVisible(): void {
+    if (this.panel.visible) void this.load();
+    else this.changedWhileHidden = true;
+  }
+
+  /** Shows an imported export: one chart per value column, with the detector and the deployments as for a service. */
+  async showImported(title: string, charts: readonly { name: string; series: readonly Series[] }[]): Promise<void> {
+    const key = `Imported: ${title}`;
+    this.imports.set(
+      key,
+      charts.map((c) => ({ query: { name: c.name, source: 'import', query: `${title} · ${c.name}` }, result: { series: [...c.series] } })),
+    );
+    this.service = key;
+    this.range = 'all';
+    await this.show(key);
   }
 
   async show(service?: string): Promise<void> {
@@ -98,7 +130,7 @@ export class TelemetryPanel implements vscode.Disposable {
     };
     if (!this.loaded) return { ...base, charts: [], anomalies: [], ...(this.message ? { message: this.message } : { message: 'Loading telemetry…' }) };
     const { anchor, outcomes, deployments, anomalies } = this.loaded;
-    const seconds = ranges.find((r) => r.key === this.range)!.seconds;
+    const seconds = this.range === 'all' && this.loaded.first !== undefined ? Math.max(60, anchor - this.loaded.first) : ranges.find((r) => r.key === this.range)!.seconds;
     const from = anchor - seconds;
     const utcOffsetMinutes = -new Date(anchor * 1000).getTimezoneOffset();
     const charts: TelemetryChart[] = outcomes.map((outcome, index) => {
@@ -204,6 +236,7 @@ export class TelemetryPanel implements vscode.Disposable {
 
   /** Queries the service's telemetry and deployments, and runs the detector over each series. */
   async load(): Promise<void> {
+    this.changedWhileHidden = false;
     this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;
@@ -212,26 +245,32 @@ export class TelemetryPanel implements vscode.Disposable {
     const telemetry = getTelemetryService(this.container);
     try {
       const config = await telemetry.config();
-      this.services = [...new Set([...config.services.map((s) => s.name), ...config.queries.flatMap((q) => (q.service ? [q.service] : []))])];
-      if (config.queries.length === 0) {
+      const configured = [...new Set([...config.services.map((s) => s.name), ...config.queries.flatMap((q) => (q.service ? [q.service] : []))])];
+      this.services = [...configured, ...this.imports.keys()];
+      if (this.services.length === 0) {
         this.loaded = undefined;
-        this.message = this.container.workspaceFolder ? 'No telemetry queries configured: add them to .opsloop.yml (see docs/telemetry.md).' : 'Open a folder with an .opsloop.yml to see its telemetry.';
+        this.message = this.container.workspaceFolder
+          ? 'No telemetry queries configured: add them to .opsloop.yml (see docs/telemetry.md), or import a CSV or JSON export with Opsloop: Import Telemetry Export.'
+          : 'Open a folder with an .opsloop.yml to see its telemetry.';
         return;
       }
       if (!this.service || !this.services.includes(this.service)) this.service = this.services[0] ?? null;
-      const filter = this.service ? { service: this.service } : {};
+      const imported = this.service ? this.imports.get(this.service) : undefined;
+      const filter = this.service && !imported ? { service: this.service } : {};
       const seconds = ranges.find((r) => r.key === this.range)!.seconds;
       const now = Date.now() / 1000;
       // Recorded data ends when it was recorded: show the window that ends with it, not an empty "last 6 hours".
-      const recordedOnly = config.queries.filter((q) => !this.service || q.service === this.service).every((q) => config.sources.find((s) => s.name === q.source)?.kind === 'file');
+      const recordedOnly = imported !== undefined || config.queries.filter((q) => !this.service || q.service === this.service).every((q) => config.sources.find((s) => s.name === q.source)?.kind === 'file');
       const fetchRange = recordedOnly ? { start: 0, end: now } : { start: now - seconds - warmupSeconds, end: now };
-      const outcomes = await telemetry.queryConfigured(fetchRange, controller.signal, filter);
+      const outcomes = imported ?? (await telemetry.queryConfigured(fetchRange, controller.signal, filter));
       let anchor = now;
       if (recordedOnly) {
         const last = Math.max(...outcomes.flatMap((o) => o.result?.series.map((s) => s.times[s.times.length - 1] ?? Number.NEGATIVE_INFINITY) ?? []));
         if (Number.isFinite(last)) anchor = last;
       }
-      const deployRange = { start: anchor - seconds - warmupSeconds, end: anchor };
+      const first = Math.min(...outcomes.flatMap((o) => o.result?.series.map((x) => x.times[0] ?? Number.POSITIVE_INFINITY) ?? []));
+      const shownFrom = this.range === 'all' && recordedOnly && Number.isFinite(first) ? first : anchor - seconds;
+      const deployRange = { start: shownFrom - warmupSeconds, end: anchor };
       const { deployments, problems } = await this.deployments(deployRange, controller.signal, filter, {
         tags: config.deployments.filter((d): d is GitTagsDeploymentConfig => d.kind === 'gitTags'),
         pipeline: config.deployments.some((d) => d.kind === 'pipeline'),
@@ -245,8 +284,8 @@ export class TelemetryPanel implements vscode.Disposable {
         }
       });
       if (controller.signal.aborted) return;
-      this.loaded = { anchor, outcomes, deployments, deploymentProblems: problems, anomalies };
-      this.message = recordedOnly ? `Recorded telemetry, up to ${formatDateTime(anchor, -new Date(anchor * 1000).getTimezoneOffset())}.` : undefined;
+      this.loaded = { anchor, outcomes, deployments, deploymentProblems: problems, anomalies, ...(recordedOnly && Number.isFinite(first) ? { first } : {}) };
+      this.message = recordedOnly ? `${imported ? 'Imported' : 'Recorded'} telemetry, up to ${formatDateTime(anchor, -new Date(anchor * 1000).getTimezoneOffset())}.` : undefined;
     } catch (error) {
       if (OpsloopError.is(error, 'cancelled') || controller.signal.aborted) return;
       this.loaded = undefined;

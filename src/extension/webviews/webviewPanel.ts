@@ -61,6 +61,7 @@ export class WebviewPanel<S extends MessageSpec, N> implements vscode.Disposable
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private stale = true;
+  private wasVisible = true;
   private readonly disposables: vscode.Disposable[] = [];
   /** Messages refused because they were not on the list (for tests and the log). */
   rejected = 0;
@@ -72,6 +73,8 @@ export class WebviewPanel<S extends MessageSpec, N> implements vscode.Disposable
       snapshot(): N;
       onRequest(request: MessageOf<S>): unknown;
       onDidDispose?(): void;
+      /** The panel was hidden and is shown again (its tab chosen). */
+      onDidBecomeVisible?(): void;
     },
   ) {}
 
@@ -96,6 +99,7 @@ export class WebviewPanel<S extends MessageSpec, N> implements vscode.Disposable
     });
     this.panel = panel;
     this.ready = false;
+    this.wasVisible = true;
     if (this.definition.icon) panel.iconPath = this.definition.icon;
     panel.webview.html = renderHtml(panel.webview, this.bundleRoot, this.definition);
     this.disposables.push(
@@ -103,6 +107,8 @@ export class WebviewPanel<S extends MessageSpec, N> implements vscode.Disposable
       panel.onDidChangeViewState(() => {
         // Without retainContextWhenHidden the webview reloads when shown again; it says ready again.
         if (panel.visible && this.stale) this.push();
+        if (panel.visible && !this.wasVisible) this.handlers.onDidBecomeVisible?.();
+        this.wasVisible = panel.visible;
       }),
       panel.onDidDispose(() => {
         this.panel = undefined;

@@ -9,7 +9,7 @@ describe('Telemetry panel', () => {
   let snapshot: TelemetrySnapshot;
   before(async () => {
     const api = await activateOpsloop();
-    await vscode.commands.executeCommand(CommandId.openTelemetry);
+    await vscode.commands.executeCommand(CommandId.openTelemetry, 'checkout');
     const panel = api.container.service<TelemetryPanel | undefined>('telemetryPanel', () => undefined);
     assert.ok(panel, 'Open Telemetry created no panel');
     snapshot = await waitFor('charts of the demo service', () => {
