@@ -270,23 +270,39 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
     diagnostics.push(diag('error', 'gitlab-no-jobs', 'The configuration defines no jobs (keys starting with a dot are hidden templates).', { file: input.file, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 }));
   }
 
-  const created_ = new Set(drafts.filter((d) => d.when !== 'never').map((d) => d.instance.name));
-  const createdDefinitions = new Set(drafts.filter((d) => d.when !== 'never').map((d) => d.instance.definition));
-  const allNames = new Set(drafts.map((d) => d.instance.name));
-  const allDefinitions = new Set(drafts.map((d) => d.instance.definition));
-
-  const jobs: Job[] = drafts.map((d) => ({ ...d.job, needs: d.hasNeeds ? resolveNeeds(d) : null }));
-  const stageModels: Stage[] = [];
-  for (const name of stages) {
-    const ids = jobs.filter((j) => j.stage === name).map((j) => j.id);
-    if (ids.length > 0) stageModels.push({ name, jobs: ids });
-  }
-  for (const job of jobs) {
-    if (!stages.includes(job.stage)) {
-      stageModels.push({ name: job.stage, jobs: jobs.filter((j) => j.stage === job.stage).map((j) => j.id) });
-      stages.push(job.stage);
+  const created_ = new Set<string>();
+  const createdDefinitions = new Set<string>();
+  const allNames = new Set<string>();
+  const allDefinitions = new Set<string>();
+  for (const d of drafts) {
+    allNames.add(d.instance.name);
+    allDefinitions.add(d.instance.definition);
+    if (d.when !== 'never') {
+      created_.add(d.instance.name);
+      createdDefinitions.add(d.instance.definition);
     }
   }
+
+  // `needs` is added last, in place: the model keeps its key order and no job object is copied.
+  const jobs: Job[] = new Array<Job>(drafts.length);
+  const idsByStage = new Map<string, string[]>();
+  for (let i = 0; i < drafts.length; i++) {
+    const d = drafts[i]!;
+    const job = d.job as Mutable<Job>;
+    job.needs = d.hasNeeds ? resolveNeeds(d) : null;
+    jobs[i] = job;
+    const ids = idsByStage.get(job.stage);
+    if (ids) ids.push(job.id);
+    else idsByStage.set(job.stage, [job.id]);
+  }
+  const stageModels: Stage[] = [];
+  const known = new Set(stages);
+  for (const name of stages) {
+    const ids = idsByStage.get(name);
+    if (ids) stageModels.push({ name, jobs: ids.slice() });
+  }
+  // Stages no job list names (already reported), in the order jobs first use them.
+  for (const [name, ids] of idsByStage) if (!known.has(name)) stageModels.push({ name, jobs: ids });
   return {
     format: 'gitlab',
     file: input.file,
