@@ -60,26 +60,37 @@ export function validatePipeline(pipeline: Pipeline): Diagnostic[] {
   const stageIndex = new Map(pipeline.stages.map((s, i) => [s.name, i] as const));
 
   // Duplicate names: GitHub allows two jobs to show the same name (a warning); elsewhere a name is an identity.
-  const byName = new Map<string, Job[]>();
+  // Names are reported in the order they first appear; the later jobs of each name in job order.
+  const firstByName = new Map<string, Job>();
+  let duplicates: Map<string, Job[]> | undefined;
   for (const job of pipeline.jobs) {
-    const list = byName.get(job.name);
-    if (list) list.push(job);
-    else byName.set(job.name, [job]);
+    const first = firstByName.get(job.name);
+    if (first === undefined) firstByName.set(job.name, job);
+    else {
+      duplicates ??= new Map();
+      const later = duplicates.get(job.name);
+      if (later) later.push(job);
+      else duplicates.set(job.name, [job]);
+    }
   }
-  const reported = new Set(pipeline.diagnostics.map((d) => `${d.code}|${d.file}|${d.line}`));
-  for (const [name, jobs] of byName) {
-    if (jobs.length < 2) continue;
-    for (const job of jobs.slice(1)) {
-      if (reported.has(`${ValidationCode.duplicateName}|${job.source.file}|${job.source.startLine}`)) continue;
-      const first = jobs[0]!.source;
-      at(job, pipeline.format === 'github' ? 'warning' : 'error', ValidationCode.duplicateName, `Job name '${name}' is used more than once (first at ${first.file}:${first.startLine}).`);
+  if (duplicates) {
+    const reported = new Set(pipeline.diagnostics.map((d) => `${d.code}|${d.file}|${d.line}`));
+    for (const [name, firstJob] of firstByName) {
+      const later = duplicates.get(name);
+      if (!later) continue;
+      for (const job of later) {
+        if (reported.has(`${ValidationCode.duplicateName}|${job.source.file}|${job.source.startLine}`)) continue;
+        const first = firstJob.source;
+        at(job, pipeline.format === 'github' ? 'warning' : 'error', ValidationCode.duplicateName, `Job name '${name}' is used more than once (first at ${first.file}:${first.startLine}).`);
+      }
     }
   }
 
+  // The parser's own empty-job diagnostics, looked up per job (most pipelines have none).
+  const emptyReported = pipeline.diagnostics.filter((d) => d.code === ValidationCode.emptyJob);
   for (const job of pipeline.jobs) {
-    const alreadyEmpty = pipeline.diagnostics.some(
-      (d) => d.code === ValidationCode.emptyJob && d.file === job.source.file && d.line >= job.source.startLine && d.line <= job.source.endLine,
-    );
+    const alreadyEmpty =
+      emptyReported.length > 0 && emptyReported.some((d) => d.file === job.source.file && d.line >= job.source.startLine && d.line <= job.source.endLine);
     if (!alreadyEmpty && !job.steps.some((s) => s.phase === 'main')) at(job, 'error', ValidationCode.emptyJob, `Job '${job.name}' has no steps to run.`);
 
     for (const need of job.needs ?? []) {
@@ -135,47 +146,87 @@ function unique(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return out;
 }
 
-/** Strongly connected components with more than one job, or a job that needs itself (Tarjan, iterative). */
+/**
+ * Strongly connected components with more than one job, or a job that needs itself (Tarjan,
+ * iterative). Jobs are numbered once and the search runs on arrays of numbers: it visits every
+ * job of the plan, so it allocates nothing per job beyond its list of successors.
+ */
 function needsCycles(jobs: readonly Job[], byReference: Map<string, Job[]>): Job[][] {
-  const index = new Map<Job, number>();
-  const low = new Map<Job, number>();
-  const onStack = new Set<Job>();
-  const stack: Job[] = [];
+  const ids = new Map<Job, number>();
+  const nodes: Job[] = [];
+  for (const job of jobs) {
+    if (!ids.has(job)) {
+      ids.set(job, nodes.length);
+      nodes.push(job);
+    }
+  }
+  const n = nodes.length;
+  const successorLists: (number[] | undefined)[] = new Array<number[] | undefined>(n);
+  const noSuccessors: number[] = [];
+  const successors = (v: number): number[] => {
+    let list = successorLists[v];
+    if (list === undefined) {
+      const needs = nodes[v]!.needs;
+      list = noSuccessors;
+      if (needs) {
+        for (const need of needs) {
+          const targets = byReference.get(need.job);
+          if (!targets) continue;
+          if (list === noSuccessors) list = [];
+          for (const target of targets) list.push(ids.get(target)!);
+        }
+      }
+      successorLists[v] = list;
+    }
+    return list;
+  };
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const workJob: number[] = [];
+  const workNext: number[] = [];
   const cycles: Job[][] = [];
-  const successors = (job: Job): Job[] => (job.needs ?? []).flatMap((n) => byReference.get(n.job) ?? []);
   let counter = 0;
-  for (const root of jobs) {
-    if (index.has(root)) continue;
-    const work: { job: Job; next: Job[]; i: number }[] = [];
-    const enter = (job: Job): void => {
-      index.set(job, counter);
-      low.set(job, counter);
-      counter++;
-      stack.push(job);
-      onStack.add(job);
-      work.push({ job, next: successors(job), i: 0 });
-    };
+  const enter = (v: number): void => {
+    index[v] = counter;
+    low[v] = counter;
+    counter++;
+    stack.push(v);
+    onStack[v] = 1;
+    workJob.push(v);
+    workNext.push(0);
+  };
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
     enter(root);
-    while (work.length > 0) {
-      const frame = work[work.length - 1]!;
-      if (frame.i < frame.next.length) {
-        const target = frame.next[frame.i++]!;
-        if (!index.has(target)) enter(target);
-        else if (onStack.has(target)) low.set(frame.job, Math.min(low.get(frame.job)!, index.get(target)!));
+    while (workJob.length > 0) {
+      const top = workJob.length - 1;
+      const v = workJob[top]!;
+      const next = successors(v);
+      const i = workNext[top]!;
+      if (i < next.length) {
+        workNext[top] = i + 1;
+        const target = next[i]!;
+        if (index[target] === -1) enter(target);
+        else if (onStack[target] === 1) low[v] = Math.min(low[v]!, index[target]!);
         continue;
       }
-      work.pop();
-      const parent = work[work.length - 1];
-      if (parent) low.set(parent.job, Math.min(low.get(parent.job)!, low.get(frame.job)!));
-      if (low.get(frame.job) === index.get(frame.job)) {
+      workJob.pop();
+      workNext.pop();
+      if (workJob.length > 0) {
+        const parent = workJob[workJob.length - 1]!;
+        low[parent] = Math.min(low[parent]!, low[v]!);
+      }
+      if (low[v] === index[v]) {
         const component: Job[] = [];
         for (;;) {
           const j = stack.pop()!;
-          onStack.delete(j);
-          component.push(j);
-          if (j === frame.job) break;
+          onStack[j] = 0;
+          component.push(nodes[j]!);
+          if (j === v) break;
         }
-        const selfLoop = component.length === 1 && successors(component[0]!).includes(component[0]!);
+        const selfLoop = component.length === 1 && successors(v).includes(v);
         if (component.length > 1 || selfLoop) cycles.push(component.reverse());
       }
     }
