@@ -4,8 +4,8 @@ import { parseGitlabDuration } from './durations';
 import { gitlabPredefinedVariables, refName, refSlug, type GitlabContext, type GitlabFileSource } from './gitlabContext';
 import { resolveIncludes, type GitlabFile } from './includes';
 import { globalKeywords, resolveExtends, resolveReferences, type ResolveProblem } from './resolve';
-import { changesMatch, isWhen, matchOnlyExcept, matchRules, whenValues, type Path, type RuleEnvironment, type RuleProblem } from './rules';
-import { expandServer, layered, layerVariables, plainVariables, rawVariables, readVariables, variableResolver, type GitlabVariable, type VariableMap, type VariableProblem } from './variables';
+import { changesMatch, isWhen, matchOnlyExcept, matchRules, ruleVariableNames, whenValues, type Path, type RuleEnvironment, type RuleMatch, type RuleProblem } from './rules';
+import { expandServer, layerVariables, plainVariables, rawVariables, readVariables, variableResolver, type GitlabVariable, type VariableMap, type VariableProblem, type VariableSource } from './variables';
 import { copyMap, describeValue, flatten, get, has, isMap, scalarText, type YamlMap } from './yamlData';
 
 /**
@@ -74,7 +74,6 @@ interface Instance {
 
 interface Draft {
   readonly instance: Instance;
-  readonly config: YamlMap;
   readonly when: When;
   readonly rawNeeds: unknown;
   readonly hasNeeds: boolean;
@@ -82,11 +81,75 @@ interface Draft {
   readonly job: Omit<Job, 'needs'>;
 }
 
+interface VariablesRead {
+  readonly vars: Map<string, GitlabVariable>;
+  readonly problems: readonly VariableProblem[];
+}
+
+interface RulesOutcome {
+  readonly match: RuleMatch;
+  readonly problems: readonly RuleProblem[];
+}
+
+const noProblems: readonly RuleProblem[] = [];
+
+/**
+ * The variables one job instance sees, as layers read without copying, the last one winning:
+ * predefined, the job's own predefined (CI_JOB_NAME, CI_JOB_NAME_SLUG, CI_JOB_STAGE), parallel
+ * node, inherited global, job, matrix, rules, then the pipeline's own variables. Made for every
+ * job instance, so the job's predefined values are made only when asked for.
+ */
+class InstanceVariables implements VariableSource {
+  private jobName: GitlabVariable | undefined;
+  private jobSlug: GitlabVariable | undefined;
+  private jobStage: GitlabVariable | undefined;
+
+  constructor(
+    private readonly predefined: VariableMap,
+    private readonly name: string,
+    private readonly stage: string,
+    private readonly node: VariableMap | undefined,
+    private readonly inherited: VariableMap,
+    private readonly own: VariableMap,
+    private readonly matrix: VariableMap | undefined,
+    private readonly rules: VariableMap | undefined,
+    private readonly context: VariableMap,
+  ) {}
+
+  get(name: string): GitlabVariable | undefined {
+    return (
+      this.context.get(name) ??
+      this.rules?.get(name) ??
+      this.matrix?.get(name) ??
+      this.own.get(name) ??
+      this.inherited.get(name) ??
+      this.node?.get(name) ??
+      this.jobPredefined(name) ??
+      this.predefined.get(name)
+    );
+  }
+
+  private jobPredefined(name: string): GitlabVariable | undefined {
+    if (name === 'CI_JOB_NAME') return (this.jobName ??= { value: this.name, expand: true });
+    if (name === 'CI_JOB_NAME_SLUG') return (this.jobSlug ??= { value: refSlug(this.name), expand: true });
+    if (name === 'CI_JOB_STAGE') return (this.jobStage ??= { value: this.stage, expand: true });
+    return undefined;
+  }
+}
+
 /**
  * Where a key of a (merged, extended) job is written: in the files that define the job (last
  * one first), then in its `extends` parents (last parent first), then in `default:`.
  */
 class Locator {
+  /**
+   * Searches through a parent (depth > 0), kept with how deep they went: every job extending a
+   * template asks for the same template keys. A kept result is used only where searching again
+   * would stay within the depth bound, so it is the result a new search would give.
+   */
+  private readonly memo = new Map<string, { range: SourceRange | undefined; reach: number }>();
+  private deepest = 0;
+
   constructor(
     private readonly definitions: ReadonlyMap<string, readonly GitlabFile[]>,
     private readonly parents: ReadonlyMap<string, readonly string[]>,
@@ -95,7 +158,26 @@ class Locator {
 
   /** Depth-first through the defining files, then the parents (an extends cycle ends at depth 12). */
   private search(key: string, path: Path, kind: 'value' | 'key', depth: number): SourceRange | undefined {
-    if (depth > 12) return undefined;
+    if (depth > 12) {
+      if (depth > this.deepest) this.deepest = depth;
+      return undefined;
+    }
+    let memoKey: string | undefined;
+    if (depth > 0) {
+      memoKey = `${kind}${key.length}:${key}`;
+      for (const segment of path) memoKey += typeof segment === 'number' ? `n${segment};` : `s${segment.length}:${segment}`;
+      const known = this.memo.get(memoKey);
+      if (known && depth + known.reach <= 12) return known.range;
+    }
+    const outer = this.deepest;
+    this.deepest = depth;
+    const range = this.searchHere(key, path, kind, depth);
+    if (memoKey !== undefined && this.deepest <= 12) this.memo.set(memoKey, { range, reach: this.deepest - depth });
+    if (outer > this.deepest) this.deepest = outer;
+    return range;
+  }
+
+  private searchHere(key: string, path: Path, kind: 'value' | 'key', depth: number): SourceRange | undefined {
     const files = this.definitions.get(key);
     if (files) {
       const full = [key, ...path];
@@ -254,6 +336,16 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
   const legacy: YamlMap = {};
   for (const key of legacyGlobalDefaults) if (has(config, key)) legacy[key] = get(config, key);
 
+  // per-pipeline caches (see cachedVariables and the functions after it)
+  const variablesRead = new Map<unknown, VariablesRead>();
+  const rulesRead = new Map<unknown, { names: readonly string[]; outcomes: Map<string, RulesOutcome> }>();
+  const rawVariablesMade = new Map<VariableMap, Map<VariableMap, Record<string, string>>>();
+  const mainLinesMade = new Map<string[] | undefined, Map<string[] | undefined, { lines: string[]; text: string }>>();
+  const joined = new Map<string[], string>();
+  const scriptsRead = new Map<unknown, string[]>();
+  const stringListsRead = new Map<unknown[], string[]>();
+  let defaultOnlyResult: boolean | undefined;
+
   // jobs
   const drafts: Draft[] = [];
   let allInheritAll = true;
@@ -367,26 +459,22 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
       } else jobWhen = w;
     }
 
-    const jobVarProblems: VariableProblem[] = [];
-    const ownVars = readVariables(get(job, 'variables'), jobVarProblems);
-    for (const p of jobVarProblems) report('error', 'gitlab-invalid-variables', p.message, name, p.key ? ['variables', p.key] : ['variables']);
+    const own = cachedVariables(get(job, 'variables'));
+    const ownVars = own.vars;
+    for (const p of own.problems) report('error', 'gitlab-invalid-variables', p.message, name, p.key ? ['variables', p.key] : ['variables']);
     const inherited = inheritedGlobals(name, raw);
 
-    const steps = (): Step[] => {
-      const out: Step[] = [];
-      const lines = [...(before ?? []), ...(script ?? [])];
-      if (lines.length > 0) out.push({ name: 'script', kind: 'script', script: lines.join('\n'), lines, phase: 'main', range: at(name, ['script']) });
-      if (hasTrigger) {
-        const t = get(job, 'trigger');
-        const target = scalarText(t) ?? (isMap(t) ? scalarText(get(t, 'project')) ?? (has(t, 'include') ? 'child pipeline' : undefined) : undefined) ?? 'downstream pipeline';
-        out.push({ name: 'trigger', kind: 'uses', uses: `trigger: ${target}`, phase: 'main', range: at(name, ['trigger']) });
-      } else if (hasRun && lines.length === 0) {
-        out.push({ name: 'run', kind: 'uses', uses: 'run: GitLab CI steps', phase: 'main', range: at(name, ['run']) });
-      }
-      if (after && after.length > 0) out.push({ name: 'after_script', kind: 'script', script: after.join('\n'), lines: after, phase: 'after', range: at(name, ['after_script']) });
-      return out;
-    };
-    const stepList = steps();
+    const stepList: Step[] = [];
+    const main = mainLines(before, script);
+    if (main) stepList.push({ name: 'script', kind: 'script', script: main.text, lines: main.lines, phase: 'main', range: at(name, ['script']) });
+    if (hasTrigger) {
+      const t = get(job, 'trigger');
+      const target = scalarText(t) ?? (isMap(t) ? scalarText(get(t, 'project')) ?? (has(t, 'include') ? 'child pipeline' : undefined) : undefined) ?? 'downstream pipeline';
+      stepList.push({ name: 'trigger', kind: 'uses', uses: `trigger: ${target}`, phase: 'main', range: at(name, ['trigger']) });
+    } else if (hasRun && !main) {
+      stepList.push({ name: 'run', kind: 'uses', uses: 'run: GitLab CI steps', phase: 'main', range: at(name, ['run']) });
+    }
+    if (after && after.length > 0) stepList.push({ name: 'after_script', kind: 'script', script: joinedLines(after), lines: after, phase: 'after', range: at(name, ['after_script']) });
 
     const retry = readRetry(name, job);
     const timeoutSeconds = readDuration(name, job, 'timeout');
@@ -394,29 +482,41 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
     const artifacts = readArtifacts(job);
     const source = locator.definition(name);
 
-    let problemsReported = false;
-    return expandParallel(name, job).map((instance) => {
+    const hasRules = has(job, 'rules');
+    const rules = hasRules ? get(job, 'rules') : undefined;
+    // Without only/except a job has GitLab's default `only: [branches, tags]`, the same for every job.
+    const defaultOnly = !hasRules && !has(job, 'only') && !has(job, 'except');
+    const allowFailureJob: unknown = get(job, 'allow_failure');
+    const needsJob = get(job, 'needs');
+    const hasNeedsJob = has(job, 'needs');
+    const startInJob: unknown = get(job, 'start_in');
+    const instances = expandParallel(name, job);
+    const out: Draft[] = new Array<Draft>(instances.length);
+    for (let k = 0; k < instances.length; k++) {
+      const instance = instances[k]!;
+      const first = k === 0;
       // Predefined variables are layered under the YAML ones for rules and expansion; the plan's
       // job.variables keep only what the YAML (and the pipeline's own variables) say, raw, since
       // the runner sets the predefined ones itself and expands once.
-      const jobPredefinedVars = plainVariables({ CI_JOB_NAME: instance.name, CI_JOB_NAME_SLUG: refSlug(instance.name), CI_JOB_STAGE: stage });
       const nodeVars = instance.nodeIndex !== undefined ? plainVariables({ CI_NODE_INDEX: String(instance.nodeIndex), CI_NODE_TOTAL: String(instance.nodeTotal) }) : undefined;
       const matrixVars = instance.matrix ? plainVariables(instance.matrix) : undefined;
       let ruleVars: VariableMap | undefined;
-      const lookup = variableResolver(layered(predefinedVars, jobPredefinedVars, nodeVars, inherited, ownVars, matrixVars, contextVars));
+      const lookup = variableResolver(new InstanceVariables(predefinedVars, instance.name, stage, nodeVars, inherited, ownVars, matrixVars, undefined, contextVars));
 
       let when: When = jobWhen;
-      let allowFailureRaw: unknown = get(job, 'allow_failure');
+      let allowFailureRaw: unknown = allowFailureJob;
       // A job-level `when: manual` makes allow_failure default to true, also with rules; `rules:when: manual` does not.
       const allowFailureDefault = jobWhen === 'manual';
-      let rawNeeds = get(job, 'needs');
-      let hasNeeds = has(job, 'needs');
+      let rawNeeds = needsJob;
+      let hasNeeds = hasNeedsJob;
       let needsPath: Path = ['needs'];
-      let startIn: unknown = get(job, 'start_in');
+      let startIn: unknown = startInJob;
       let condition: string | undefined;
-      const problems: RuleProblem[] = [];
-      if (has(job, 'rules')) {
-        const match = matchRules(get(job, 'rules'), environment(lookup), problems, ['rules'], !problemsReported);
+      let problems: readonly RuleProblem[] = noProblems;
+      if (hasRules) {
+        const outcome = evaluateRules(rules, lookup, first);
+        const match = outcome.match;
+        problems = outcome.problems;
         if (match.index === undefined) {
           when = 'never';
         } else {
@@ -426,10 +526,9 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
             allowFailureRaw = match.allowFailure;
           }
           if (match.variables !== undefined) {
-            const ruleVarProblems: VariableProblem[] = [];
-            const extra = readVariables(match.variables, ruleVarProblems);
-            for (const p of ruleVarProblems) report('error', 'gitlab-invalid-variables', p.message, name, ['rules', match.index, 'variables']);
-            ruleVars = extra;
+            const extra = cachedVariables(match.variables);
+            for (const p of extra.problems) report('error', 'gitlab-invalid-variables', p.message, name, ['rules', match.index, 'variables']);
+            ruleVars = extra.vars;
           }
           if (match.hasNeeds) {
             rawNeeds = match.needs;
@@ -438,19 +537,22 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
           }
           if (match.startIn !== undefined) startIn = match.startIn;
         }
-      } else if (!matchOnlyExcept(job, context, ref, environment(lookup), problems)) {
-        when = 'never';
+      } else if (defaultOnly) {
+        if (!defaultOnlyMatches()) when = 'never';
+      } else {
+        const found: RuleProblem[] = [];
+        problems = found;
+        if (!matchOnlyExcept(job, context, ref, environment(lookup), found)) when = 'never';
       }
       // Problems in rules are the same for every instance: report them once.
-      if (!problemsReported) for (const p of problems) report(p.severity, p.code, p.message, name, p.path);
-      problemsReported = true;
+      if (first) for (const p of problems) report(p.severity, p.code, p.message, name, p.path);
 
       const { allowFailure, exitCodes } = readAllowFailure(name, allowFailureRaw, allowFailureDefault);
       if (when === 'delayed' && parseGitlabDuration(startIn) === undefined) {
         report('error', 'gitlab-invalid-start-in', `Job '${name}' is delayed but has no valid start_in (such as "30 minutes").`, name, has(job, 'start_in') ? ['start_in'] : ['when']);
       }
-      const variables = rawVariables(inherited, ownVars, nodeVars, matrixVars, ruleVars, contextVars);
-      const serverLookup = ruleVars ? variableResolver(layered(predefinedVars, jobPredefinedVars, nodeVars, inherited, ownVars, matrixVars, ruleVars, contextVars)) : lookup;
+      const variables = nodeVars || matrixVars || ruleVars ? rawVariables(inherited, ownVars, nodeVars, matrixVars, ruleVars, contextVars) : sharedRawVariables(inherited, ownVars);
+      const serverLookup = ruleVars ? variableResolver(new InstanceVariables(predefinedVars, instance.name, stage, nodeVars, inherited, ownVars, matrixVars, ruleVars, contextVars)) : lookup;
       const env = readEnvironment(name, job, serverLookup);
       const image = readImage(name, job, serverLookup);
       const services = readServices(name, job, serverLookup);
@@ -479,8 +581,78 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
       if (artifacts) model.artifacts = artifacts;
       if (tags) model.tags = tags;
       if (startInSeconds !== undefined) model.startInSeconds = startInSeconds;
-      return { instance, config: job, when, rawNeeds, hasNeeds, needsPath, job: model };
-    });
+      out[k] = { instance, when, rawNeeds, hasNeeds, needsPath, job: model };
+    }
+    return out;
+  }
+
+  // Per-pipeline caches. Jobs that extend one template share its values by reference (extends
+  // copies mappings, not the lists and scalars in them), so each distinct value is read once.
+
+  function cachedVariables(value: unknown): VariablesRead {
+    let entry = variablesRead.get(value);
+    if (!entry) {
+      const problems: VariableProblem[] = [];
+      entry = { vars: readVariables(value, problems), problems };
+      variablesRead.set(value, entry);
+    }
+    return entry;
+  }
+
+  /** A job's rules for its variables: evaluated once per distinct value of the variables they read. */
+  function evaluateRules(rules: unknown, lookup: (name: string) => string | undefined, checkKeys: boolean): RulesOutcome {
+    let entry = rulesRead.get(rules);
+    if (!entry) {
+      entry = { names: ruleVariableNames(rules), outcomes: new Map() };
+      rulesRead.set(rules, entry);
+    }
+    let key = checkKeys ? 'k' : '-';
+    for (const variable of entry.names) {
+      const value = lookup(variable);
+      key += value === undefined ? '|' : `${value.length}:${value}`;
+    }
+    let outcome = entry.outcomes.get(key);
+    if (!outcome) {
+      const problems: RuleProblem[] = [];
+      const match = matchRules(rules, environment(lookup), problems, ['rules'], checkKeys);
+      outcome = { match, problems };
+      entry.outcomes.set(key, outcome);
+    }
+    return outcome;
+  }
+
+  function defaultOnlyMatches(): boolean {
+    defaultOnlyResult ??= matchOnlyExcept({}, context, ref, environment(baseLookup), []);
+    return defaultOnlyResult;
+  }
+
+  /** job.variables of a job without parallel, matrix or rules variables: one object per distinct pair of layers. */
+  function sharedRawVariables(inherited: VariableMap, own: VariableMap): Record<string, string> {
+    let byOwn = rawVariablesMade.get(inherited);
+    if (!byOwn) rawVariablesMade.set(inherited, (byOwn = new Map()));
+    let made = byOwn.get(own);
+    if (!made) byOwn.set(own, (made = rawVariables(inherited, own, undefined, undefined, undefined, contextVars)));
+    return made;
+  }
+
+  /** before_script + script as one step's lines and text, made once per distinct pair of lists. */
+  function mainLines(before: string[] | undefined, script: string[] | undefined): { lines: string[]; text: string } | undefined {
+    if ((before === undefined || before.length === 0) && (script === undefined || script.length === 0)) return undefined;
+    let byScript = mainLinesMade.get(before);
+    if (!byScript) mainLinesMade.set(before, (byScript = new Map()));
+    let made = byScript.get(script);
+    if (!made) {
+      const lines = [...(before ?? []), ...(script ?? [])];
+      made = { lines, text: lines.join('\n') };
+      byScript.set(script, made);
+    }
+    return made;
+  }
+
+  function joinedLines(lines: string[]): string {
+    let text = joined.get(lines);
+    if (text === undefined) joined.set(lines, (text = lines.join('\n')));
+    return text;
   }
 
   function suggest(key: string): string {
@@ -532,18 +704,27 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
     if (!has(job, key)) return undefined;
     const raw = get(job, key);
     if (raw === null || raw === undefined) return [];
+    // Lists shared through extends are read once (a list with a problem is read again, to report it for each job).
+    const known = scriptsRead.get(raw);
+    if (known) return known;
     const items = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? flatten(raw) : undefined;
     if (!items) {
       report('error', 'gitlab-invalid-script', `${key} of job '${name}' must be a command or a list of commands.`, name, [key]);
       return [];
     }
     const out: string[] = [];
-    items.forEach((item, i) => {
+    let problem = false;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
       const text = typeof item === 'string' ? item : typeof item === 'number' || typeof item === 'boolean' ? String(item) : undefined;
       if (text === undefined) {
-        if (item !== undefined) report('error', 'gitlab-invalid-script', `Each line of ${key} must be a string (job '${name}').`, name, [key, i]);
+        if (item !== undefined) {
+          report('error', 'gitlab-invalid-script', `Each line of ${key} must be a string (job '${name}').`, name, [key, i]);
+          problem = true;
+        }
       } else out.push(text);
-    });
+    }
+    if (!problem) scriptsRead.set(raw, out);
     return out;
   }
 
@@ -574,7 +755,16 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
       report('error', `gitlab-invalid-${key}`, `${key} of job '${name}' must be a list.`, name, [key]);
       return undefined;
     }
-    return flatten(raw).map((x) => scalarText(x)).filter((x): x is string => x !== undefined);
+    let list = stringListsRead.get(raw);
+    if (!list) {
+      list = [];
+      for (const x of flatten(raw)) {
+        const text = scalarText(x);
+        if (text !== undefined) list.push(text);
+      }
+      stringListsRead.set(raw, list);
+    }
+    return list;
   }
 
   function readArtifacts(job: YamlMap): { paths: string[] } | undefined {

@@ -2,7 +2,7 @@ import { parseGitlabExpression, compileGitlabRegex, GitlabRegex, type VariableLo
 import type { When } from '../model';
 import type { GitlabContext } from './gitlabContext';
 import { matchesFnmatch } from './globs';
-import { expandServer } from './variables';
+import { expandServer, serverReferences } from './variables';
 import { flatten, get, has, isMap, scalarText, type YamlMap } from './yamlData';
 
 /**
@@ -132,6 +132,36 @@ export function matchRules(rules: unknown, env: RuleEnvironment, problems: RuleP
     };
   }
   return { hasNeeds: false };
+}
+
+/**
+ * Every variable `matchRules` can read for these rules, whatever the values: the variables of
+ * each `if` and those in `changes`/`exists` paths. A job's rules give the same result (and the
+ * same problems) for any two jobs whose values of these variables agree, so the parser
+ * evaluates each distinct case once.
+ */
+export function ruleVariableNames(rules: unknown): string[] {
+  if (!Array.isArray(rules)) return [];
+  const names = new Set<string>();
+  for (const rule of flatten(rules)) {
+    if (!isMap(rule)) continue;
+    const text = get(rule, 'if');
+    if (typeof text === 'string') {
+      const parsed = parseGitlabExpression(text);
+      if (parsed.ok) for (const name of parsed.expression.variables) names.add(name);
+    }
+    for (const key of ['changes', 'exists']) {
+      if (!has(rule, key)) continue;
+      const value = get(rule, key);
+      const list = isMap(value) ? get(value, 'paths') : value;
+      if (!Array.isArray(list)) continue;
+      for (const item of flatten(list)) {
+        const pattern = scalarText(item);
+        if (pattern !== undefined) serverReferences(pattern, names);
+      }
+    }
+  }
+  return [...names];
 }
 
 // ---------------------------------------------------------------------------------------------

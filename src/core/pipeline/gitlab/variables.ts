@@ -167,19 +167,22 @@ export function resolveVariables(vars: VariableMap): Record<string, string> {
  * so a job's rules do not pay for resolving all of them.
  */
 export function variableResolver(vars: VariableSource): (name: string) => string | undefined {
-  const memo = new Map<string, string>();
-  const resolving = new Set<string>();
+  // Created for every job instance; most lookups find a value without `$`, so the memo and the
+  // cycle guard are made only when a value needs expanding.
+  let memo: Map<string, string> | undefined;
+  let resolving: Set<string> | undefined;
   const raw = (name: string, depth: number): string | undefined => {
     const v = vars.get(name);
     if (!v) return undefined;
     if (!v.expand || !v.value.includes('$')) return v.value;
-    const done = memo.get(name);
+    const done = memo?.get(name);
     if (done !== undefined) return done;
+    resolving ??= new Set();
     if (resolving.has(name) || depth > 10) return v.value;
     resolving.add(name);
     const value = v.value.replace(RUNNER_REFERENCE, (m, a?: string, b?: string) => (m === '$$' ? '$$' : (raw((a ?? b)!, depth + 1) ?? m)));
     resolving.delete(name);
-    memo.set(name, value);
+    (memo ??= new Map()).set(name, value);
     return value;
   };
   return (name) => {
@@ -188,4 +191,12 @@ export function variableResolver(vars: VariableSource): (name: string) => string
     const value = raw(name, 0)!;
     return v.expand && value.includes('$$') ? value.replace(/\$\$/g, '$') : value;
   };
+}
+
+/** The variable names `expandServer` looks up in `text` (the same scan, whatever the values). */
+export function serverReferences(text: string, into: Set<string>): void {
+  expandServer(text, (name) => {
+    into.add(name);
+    return undefined;
+  });
 }
