@@ -270,7 +270,8 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
   // extends, then !reference (GitLab's order)
   const resolveProblems: ResolveProblem[] = [];
   const extended = resolveExtends(included.config, resolveProblems);
-  const config = resolveReferences(extended.config, resolveProblems);
+  // Without a `!reference` tag in any file there is nothing to resolve (and no value to scan for one).
+  const config = included.files.some((f) => f.yaml.references > 0) ? resolveReferences(extended.config, resolveProblems) : extended.config;
   const locator = new Locator(included.definitions, extended.parents, input.file);
   for (const p of resolveProblems) diagnostics.push(diag('error', p.code, p.message, locator.range(p.key, p.path)));
 

@@ -38,6 +38,8 @@ export interface LoadedYaml {
   readonly value: unknown;
   /** Syntax errors, duplicate keys, limits, with 1-based line/column. */
   readonly diagnostics: readonly Diagnostic[];
+  /** How many `!reference` tags the text holds (0: the value holds no `YamlReference`). */
+  readonly references: number;
   /** Where the node at that path (keys / indices) is written. */
   rangeOf(path: readonly (string | number)[]): SourceRange | undefined;
   /** Where the key itself is written (for a sequence index: the item). */
@@ -175,7 +177,7 @@ function keyString(key: unknown): string {
   return String(key);
 }
 
-type ListenerState = { position: number; kind: string | null; result: unknown; tag: string | null; anchorMap?: Record<string, unknown> };
+type ListenerState = { position: number; kind: string | null; result: unknown; tag: string | null; anchor: string | null; anchorMap?: Record<string, unknown> };
 
 /**
  * Builds the position tree from js-yaml's open/close events. Children of open nodes live in flat
@@ -186,6 +188,13 @@ class PositionRecorder {
   readonly duplicates: { key: string; at: PNode; first: PNode }[] = [];
   /** Alias nodes seen: without any, js-yaml's value shares nothing and needs no copy. */
   aliases = 0;
+  /**
+   * Objects an alias can reach again: every anchored object and every alias's target. Only they
+   * (and what they contain) can appear twice in js-yaml's value.
+   */
+  readonly anchored: object[] = [];
+  /** `!reference` tags seen. */
+  references = 0;
   private readonly anchors = new Map<string, PNode>();
   private readonly frameOpen: number[] = [];
   private readonly frameBase: number[] = [];
@@ -213,6 +222,9 @@ class PositionRecorder {
     if (this.frameOpen.length === 0) return;
     const open = this.frameOpen.pop()!;
     const base = this.frameBase.pop()!;
+    const result = state.result;
+    if (state.anchor !== null && result !== null && typeof result === 'object') this.anchored.push(result);
+    if (state.tag === '!reference') this.references++;
     const node = this.close(open, base, state);
     this.top = base;
     if (this.frameOpen.length > 0) {
@@ -272,6 +284,7 @@ class PositionRecorder {
       const target = this.anchors.get(text.slice(start + 1, end));
       node = target ? { kind: 'alias', start, end, target } : { kind: 'alias', start, end };
       this.aliases++;
+      if (result !== null && typeof result === 'object') this.anchored.push(result);
     } else if (kind === 'mapping') {
       node = this.mapping(base, start, state.position);
     } else if (kind === 'sequence') {
@@ -447,70 +460,126 @@ interface Measure {
 }
 
 /**
+ * The objects of `value` that can be met more than once: the given roots (anchored objects and
+ * alias targets) and everything inside them. Everything else in js-yaml's value is referenced
+ * from one place only, so the walks below need no memo or visited-set entry for it.
+ */
+function sharedObjects(roots: readonly object[]): Set<object> {
+  const shared = new Set<object>();
+  const stack: unknown[] = [...roots];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object' || shared.has(value)) continue;
+    shared.add(value);
+    if (value instanceof YamlReference) for (const item of value.path) stack.push(item);
+    else if (Array.isArray(value)) for (const item of value) stack.push(item);
+    else if (!(value instanceof Date)) for (const key of Object.keys(value)) stack.push((value as Record<string, unknown>)[key]);
+  }
+  return shared;
+}
+
+/**
  * Nodes and height of the value once aliases are expanded, computed once per shared node, so a
  * "billion laughs" document is refused in time proportional to its text, before anything is
  * copied. Throws a LimitError located at the node (usually an alias) where a limit is crossed.
+ * With `shared`, only those objects are memoised and checked for recursion (the others are met
+ * once); without it, every object is.
  */
-function measureValue(value: unknown, pnode: PNode | undefined, limits: YamlLimits, depth: number, memo: Map<object, Measure>, active: Set<object>): Measure {
-  if (value === null || typeof value !== 'object') return { count: 1, height: 0 };
-  const known = memo.get(value);
-  const at = (): number => pnode?.start ?? 0;
-  if (known) {
-    if (depth + known.height > limits.maxDepth) {
-      throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${limits.maxDepth} levels once aliases are followed.`, at());
+class Measurer {
+  /** Height of the value measured last. */
+  private height = 0;
+  private readonly memo = new Map<object, Measure>();
+  private readonly active = new Set<object>();
+
+  constructor(
+    private readonly limits: YamlLimits,
+    private readonly shared: ReadonlySet<object> | undefined,
+  ) {}
+
+  /** The node count of `value` expanded. */
+  measure(value: unknown, pnode: PNode | undefined, depth: number): number {
+    if (value === null || typeof value !== 'object') {
+      this.height = 0;
+      return 1;
     }
-    return known;
-  }
-  if (active.has(value)) {
-    throw new LimitError('yaml-recursive-alias', 'An alias refers to a node that contains it; the YAML would be infinite.', at());
-  }
-  if (depth >= limits.maxDepth) {
-    throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${limits.maxDepth} levels once aliases are followed.`, at());
-  }
-  const node = deref(pnode);
-  active.add(value);
-  let count = 1;
-  let height = 0;
-  const add = (child: unknown, childNode: PNode | undefined): void => {
-    const m = measureValue(child, childNode, limits, depth + 1, memo, active);
-    count += m.count;
-    if (m.height + 1 > height) height = m.height + 1;
-    if (count > limits.maxNodes) {
-      throw new LimitError('yaml-too-many-nodes', `The YAML expands to more than ${limits.maxNodes.toLocaleString('en-US')} nodes through aliases (a "billion laughs" document?); nothing was read.`, childNode?.start ?? at());
+    const limits = this.limits;
+    const tracked = this.shared === undefined || this.shared.has(value);
+    if (tracked) {
+      const known = this.memo.get(value);
+      if (known) {
+        if (depth + known.height > limits.maxDepth) {
+          throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${limits.maxDepth} levels once aliases are followed.`, pnode?.start ?? 0);
+        }
+        this.height = known.height;
+        return known.count;
+      }
+      if (this.active.has(value)) {
+        throw new LimitError('yaml-recursive-alias', 'An alias refers to a node that contains it; the YAML would be infinite.', pnode?.start ?? 0);
+      }
     }
-  };
-  if (value instanceof YamlReference || Array.isArray(value)) {
-    const list = value instanceof YamlReference ? value.path : (value as unknown[]);
-    const items = node?.kind === 'sequence' ? node.items : undefined;
-    for (let i = 0; i < list.length; i++) add(list[i], items?.[i]);
-  } else if (!(value instanceof Date)) {
-    const entries = node ? entriesOf(node) : undefined;
-    for (const key of Object.keys(value)) add((value as Record<string, unknown>)[key], entries?.get(key)?.value);
+    if (depth >= limits.maxDepth) {
+      throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${limits.maxDepth} levels once aliases are followed.`, pnode?.start ?? 0);
+    }
+    const node = deref(pnode);
+    if (tracked) this.active.add(value);
+    let count = 1;
+    let height = 0;
+    if (value instanceof YamlReference || Array.isArray(value)) {
+      const list = value instanceof YamlReference ? value.path : (value as unknown[]);
+      const items = node?.kind === 'sequence' ? node.items : undefined;
+      for (let i = 0; i < list.length; i++) {
+        const childNode = items?.[i];
+        count += this.measure(list[i], childNode, depth + 1);
+        if (this.height + 1 > height) height = this.height + 1;
+        if (count > limits.maxNodes) throw this.tooMany(childNode, pnode);
+      }
+    } else if (!(value instanceof Date)) {
+      const entries = node ? entriesOf(node) : undefined;
+      for (const key of Object.keys(value)) {
+        const childNode = entries?.get(key)?.value;
+        count += this.measure((value as Record<string, unknown>)[key], childNode, depth + 1);
+        if (this.height + 1 > height) height = this.height + 1;
+        if (count > limits.maxNodes) throw this.tooMany(childNode, pnode);
+      }
+    }
+    if (tracked) {
+      this.active.delete(value);
+      this.memo.set(value, { count, height });
+    }
+    this.height = height;
+    return count;
   }
-  active.delete(value);
-  const m = { count, height };
-  memo.set(value, m);
-  return m;
+
+  private tooMany(childNode: PNode | undefined, pnode: PNode | undefined): LimitError {
+    return new LimitError(
+      'yaml-too-many-nodes',
+      `The YAML expands to more than ${this.limits.maxNodes.toLocaleString('en-US')} nodes through aliases (a "billion laughs" document?); nothing was read.`,
+      childNode?.start ?? pnode?.start ?? 0,
+    );
+  }
 }
 
 /**
  * A fresh copy of js-yaml's value as plain data (aliases become copies). Runs only after
- * `measureValue` accepted the document, so it is bounded by the node and depth limits.
+ * the Measurer accepted the document, so it is bounded by the node and depth limits.
  */
 /**
  * Makes every alias site independent in place: the first place an object is met keeps it, any
  * later place (an alias) gets a deep copy. Only what aliases share is copied; the rest of
  * js-yaml's fresh value is kept as it is.
  */
-function unshare(value: unknown, seen: Set<object>): unknown {
+function unshare(value: unknown, seen: Set<object>, shared: ReadonlySet<object>): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (seen.has(value)) return cloneValue(value);
-  seen.add(value);
+  // Only a shared object can be met again; the others keep no entry in `seen`.
+  if (shared.has(value)) {
+    if (seen.has(value)) return cloneValue(value);
+    seen.add(value);
+  }
   if (value instanceof YamlReference) {
     const path = value.path as unknown[];
-    for (let i = 0; i < path.length; i++) path[i] = unshare(path[i], seen);
+    for (let i = 0; i < path.length; i++) path[i] = unshare(path[i], seen, shared);
   } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = unshare(value[i], seen);
+    for (let i = 0; i < value.length; i++) value[i] = unshare(value[i], seen, shared);
   } else if (value instanceof Date) {
     return value.toISOString();
   } else {
@@ -518,7 +587,7 @@ function unshare(value: unknown, seen: Set<object>): unknown {
     for (const key of Object.keys(map)) {
       const item = map[key];
       if (item !== null && typeof item === 'object') {
-        const fresh = unshare(item, seen);
+        const fresh = unshare(item, seen, shared);
         if (fresh !== item) setOwn(map, key, fresh);
       }
     }
@@ -596,7 +665,8 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
   };
 
   let root: PNode | undefined = undefined;
-  const result = (value: unknown): LoadedYaml => makeLoaded(value, diagnostics, () => root, rangeAt, file);
+  let references = 0;
+  const result = (value: unknown): LoadedYaml => makeLoaded(value, diagnostics, references, () => root, rangeAt, file);
 
   if (text.length > limits.maxBytes || (text.length * 3 > limits.maxBytes && utf8Length(text, limits.maxBytes) > limits.maxBytes)) {
     report('error', 'yaml-too-large', `The file is larger than ${formatBytes(limits.maxBytes)}; it was not read.`, 0);
@@ -654,6 +724,7 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
     }
   }
   root = recorder.roots[docIndex];
+  references = recorder.references;
 
   for (const d of recorder.duplicates) {
     const first = index().position(d.first.start);
@@ -665,14 +736,15 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
   let value: unknown = documents[docIndex];
   if (recorder.aliases > 0) {
     try {
-      measureValue(value, undefined, limits, 0, new Map(), new Set());
-      value = unshare(value, new Set());
+      const shared = sharedObjects(recorder.anchored);
+      new Measurer(limits, shared).measure(value, undefined, 0);
+      value = unshare(value, new Set(), shared);
     } catch (e) {
       if (!(e instanceof LimitError) && !(e instanceof RangeError)) throw e;
       let located: LimitError | undefined;
       try {
         // again, walking the position tree along, to say where the expansion explodes
-        measureValue(value, root, limits, 0, new Map(), new Set());
+        new Measurer(limits, undefined).measure(value, root, 0);
       } catch (again) {
         if (again instanceof LimitError) located = again;
       }
@@ -685,7 +757,7 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
   return result(value);
 }
 
-function makeLoaded(value: unknown, diagnostics: Diagnostic[], root: () => PNode | undefined, rangeAt: (start: number, end: number) => SourceRange, file: string): LoadedYaml {
+function makeLoaded(value: unknown, diagnostics: Diagnostic[], references: number, root: () => PNode | undefined, rangeAt: (start: number, end: number) => SourceRange, file: string): LoadedYaml {
   /**
    * Follows `path` from the root; `found` is how many segments matched, `node`/`key` where it
    * stopped. No allocation per segment: the parsers ask for thousands of ranges.
@@ -719,6 +791,7 @@ function makeLoaded(value: unknown, diagnostics: Diagnostic[], root: () => PNode
   return {
     value,
     diagnostics,
+    references,
     rangeOf(path) {
       const w = walk(path);
       return w.found === path.length && w.node ? range(w.node) : undefined;
