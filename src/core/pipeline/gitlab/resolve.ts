@@ -1,5 +1,5 @@
 import { YamlReference } from '../yaml/yamlLoader';
-import { deepMerge, get, has, isMap, scalarText, set, type YamlMap } from './yamlData';
+import { copyMap, deepMerge, get, has, isMap, scalarText, set, type YamlMap } from './yamlData';
 
 /**
  * `extends` and `!reference`, in GitLab's order: extends first (each job deep-merged onto its
@@ -31,7 +31,7 @@ export const globalKeywords = new Set(['default', 'include', 'stages', 'types', 
 export function resolveExtends(config: YamlMap, problems: ResolveProblem[]): ExtendsResult {
   const parents = new Map<string, string[]>();
   const done = new Map<string, { value: YamlMap; depth: number }>();
-  const state = new Map<string, 'visiting'>();
+  const visiting = new Set<string>();
   const reported = new Set<string>();
   const report = (p: ResolveProblem): void => {
     const key = `${p.code}|${p.key}`;
@@ -39,27 +39,36 @@ export function resolveExtends(config: YamlMap, problems: ResolveProblem[]): Ext
     reported.add(key);
     problems.push(p);
   };
+  /** The keys being extended, outermost first (one stack for the whole walk: it runs for every job). */
+  const chain: string[] = [];
 
   const parentsOf = (key: string, job: YamlMap): string[] => {
     const raw = get(job, 'extends');
     if (raw === undefined || raw === null) return [];
-    const list = Array.isArray(raw) ? raw : [raw];
+    if (!Array.isArray(raw)) {
+      const name = scalarText(raw);
+      if (name === undefined) {
+        report({ code: 'gitlab-invalid-extends', message: 'extends must name a job or a list of jobs.', key, path: ['extends'] });
+        return [];
+      }
+      return [name];
+    }
     const out: string[] = [];
-    list.forEach((p, i) => {
-      const name = scalarText(p);
-      if (name === undefined) report({ code: 'gitlab-invalid-extends', message: 'extends must name a job or a list of jobs.', key, path: Array.isArray(raw) ? ['extends', i] : ['extends'] });
+    for (let i = 0; i < raw.length; i++) {
+      const name = scalarText(raw[i]);
+      if (name === undefined) report({ code: 'gitlab-invalid-extends', message: 'extends must name a job or a list of jobs.', key, path: ['extends', i] });
       else out.push(name);
-    });
+    }
     return out;
   };
 
-  /** Depth counts levels: a job without parents is level 1. Iterative over the chain so a cycle cannot recurse forever. */
-  const extend = (key: string, chain: string[]): { value: YamlMap; depth: number } | undefined => {
+  /** Depth counts levels: a job without parents is level 1. A cycle is refused when a key comes back while it is being extended. */
+  const extend = (key: string): { value: YamlMap; depth: number } | undefined => {
     const known = done.get(key);
     if (known) return known;
     const job = get(config, key);
     if (!isMap(job)) return undefined;
-    if (state.get(key) === 'visiting') {
+    if (visiting.has(key)) {
       const cycle = [...chain.slice(chain.indexOf(key)), key];
       report({ code: 'gitlab-extends-cycle', message: `Circular dependency in \`extends\`: ${cycle.join(' → ')}.`, key: chain[chain.length - 1] ?? key, path: ['extends'] });
       return undefined;
@@ -72,33 +81,35 @@ export function resolveExtends(config: YamlMap, problems: ResolveProblem[]): Ext
       done.set(key, result);
       return result;
     }
-    state.set(key, 'visiting');
-    let base: unknown = {};
+    visiting.add(key);
+    chain.push(key);
+    let base: YamlMap = {};
     let depth = 1;
-    const nextChain = [...chain, key];
-    names.forEach((name, i) => {
+    const listed = Array.isArray(get(job, 'extends'));
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       const parentRaw = get(config, name);
-      const at = Array.isArray(get(job, 'extends')) ? ['extends', i] : ['extends'];
       if (parentRaw === undefined) {
-        report({ code: 'gitlab-unknown-extends', message: `\`extends\` names '${name}', which is not defined.`, key, path: at });
-        return;
+        report({ code: 'gitlab-unknown-extends', message: `\`extends\` names '${name}', which is not defined.`, key, path: listed ? ['extends', i] : ['extends'] });
+        continue;
       }
       if (!isMap(parentRaw)) {
-        report({ code: 'gitlab-invalid-extends', message: `\`extends\` names '${name}', which is not a job (a mapping).`, key, path: at });
-        return;
+        report({ code: 'gitlab-invalid-extends', message: `\`extends\` names '${name}', which is not a job (a mapping).`, key, path: listed ? ['extends', i] : ['extends'] });
+        continue;
       }
-      if (nextChain.length >= MAX_EXTENDS_LEVELS + 5) return; // far past the limit: stop walking, it is reported below
-      const parent = extend(name, nextChain);
-      if (!parent) return;
+      if (chain.length >= MAX_EXTENDS_LEVELS + 5) continue; // far past the limit: stop walking, it is reported below
+      const parent = extend(name);
+      if (!parent) continue;
       depth = Math.max(depth, parent.depth + 1);
       // deepMerge copies and never changes its inputs, so a single parent needs no copy of its own
-      base = names.length === 1 ? parent.value : deepMerge(base, parent.value);
-    });
-    state.delete(key);
+      base = names.length === 1 ? parent.value : (deepMerge(base, parent.value) as YamlMap);
+    }
+    chain.pop();
+    visiting.delete(key);
     if (depth > MAX_EXTENDS_LEVELS) {
       report({ code: 'gitlab-extends-too-deep', message: `\`extends\` nests ${depth} levels deep; GitLab allows at most ${MAX_EXTENDS_LEVELS}.`, key, path: ['extends'] });
     }
-    const result = { value: deepMerge(base, withoutExtends(job)) as YamlMap, depth };
+    const result = { value: mergeJob(base, job), depth };
     done.set(key, result);
     return result;
   };
@@ -107,7 +118,7 @@ export function resolveExtends(config: YamlMap, problems: ResolveProblem[]): Ext
   for (const key of Object.keys(config)) {
     const value = config[key];
     if (globalKeywords.has(key) || !isMap(value)) set(out, key, value);
-    else set(out, key, extend(key, [])?.value ?? withoutExtends(value));
+    else set(out, key, extend(key)?.value ?? withoutExtends(value));
   }
   return { config: out, parents };
 }
@@ -116,6 +127,18 @@ function withoutExtends(job: YamlMap): YamlMap {
   if (!has(job, 'extends')) return job;
   const out: YamlMap = {};
   for (const key of Object.keys(job)) if (key !== 'extends') set(out, key, job[key]);
+  return out;
+}
+
+/** `deepMerge(base, withoutExtends(job))` with one copy instead of two. */
+function mergeJob(base: YamlMap, job: YamlMap): YamlMap {
+  const out = copyMap(base);
+  for (const key of Object.keys(job)) {
+    if (key === 'extends') continue;
+    const r = job[key];
+    const l = has(out, key) ? out[key] : undefined;
+    set(out, key, isMap(l) && isMap(r) ? deepMerge(l, r) : r);
+  }
   return out;
 }
 
