@@ -417,8 +417,8 @@ export function parseGitlabPipeline(input: GitlabParseInput): GitlabPipeline {
   }
 
   function buildJob(name: string, raw: YamlMap): Draft[] {
-    for (const key of Object.keys(raw)) {
-      if (!jobKeywordSet.has(key)) {
+    for (const key in raw) {
+      if (!jobKeywordSet.has(key) && has(raw, key)) {
         diagnostics.push(diag('warning', 'unknown-key', `Unknown key '${key}' in job '${name}'${suggest(key)}.`, keyAt(name, [key])));
       }
     }

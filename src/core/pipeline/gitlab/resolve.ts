@@ -133,8 +133,8 @@ function withoutExtends(job: YamlMap): YamlMap {
 /** `deepMerge(base, withoutExtends(job))` with one copy instead of two. */
 function mergeJob(base: YamlMap, job: YamlMap): YamlMap {
   const out = copyMap(base);
-  for (const key of Object.keys(job)) {
-    if (key === 'extends') continue;
+  for (const key in job) {
+    if (key === 'extends' || !has(job, key)) continue;
     const r = job[key];
     const l = has(out, key) ? out[key] : undefined;
     set(out, key, isMap(l) && isMap(r) ? deepMerge(l, r) : r);

@@ -1,4 +1,4 @@
-import { get, isMap, scalarText } from './yamlData';
+import { get, has, isMap, scalarText } from './yamlData';
 
 /** One variable as written: `NAME: value` or `NAME: {value, description, expand, options}`. */
 export interface GitlabVariable {
@@ -35,14 +35,13 @@ export function layered(...layers: (VariableMap | undefined)[]): VariableSource 
  */
 export function rawVariables(...layers: (VariableMap | undefined)[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const layer of layers) {
-    if (!layer) continue;
-    for (const [name, v] of layer) {
-      const value = v.expand ? v.value : v.value.replace(/\$/g, '$$$$');
-      if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
-      else out[name] = value;
-    }
-  }
+  const add = (v: GitlabVariable, name: string): void => {
+    const value = v.expand ? v.value : v.value.replace(/\$/g, '$$$$');
+    if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+    else out[name] = value;
+  };
+  // forEach, not for...of: no [name, value] array per variable of every job
+  for (const layer of layers) if (layer) layer.forEach(add);
   return out;
 }
 
@@ -59,7 +58,8 @@ export function readVariables(value: unknown, problems?: VariableProblem[]): Map
     problems?.push({ key: '', message: 'variables must be a mapping of NAME: value.' });
     return out;
   }
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
+    if (!has(value, key)) continue;
     const raw = value[key];
     if (isMap(raw)) {
       const v = get(raw, 'value');

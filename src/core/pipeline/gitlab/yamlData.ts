@@ -37,7 +37,8 @@ export function copyMap(map: YamlMap): YamlMap {
 export function deepMerge(left: unknown, right: unknown): unknown {
   if (!isMap(left) || !isMap(right)) return right;
   const out = copyMap(left);
-  for (const key of Object.keys(right)) {
+  for (const key in right) {
+    if (!has(right, key)) continue;
     const r = right[key];
     set(out, key, has(out, key) && isMap(out[key]) && isMap(r) ? deepMerge(out[key], r) : r);
   }
