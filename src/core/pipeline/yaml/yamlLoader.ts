@@ -64,54 +64,108 @@ export interface LoadYamlOptions {
 // ---------------------------------------------------------------------------------------------
 // Position tree built from the listener events
 
-interface PNode {
-  kind: 'mapping' | 'sequence' | 'scalar' | 'alias' | 'empty';
-  /** Offsets into the text. */
-  start: number;
-  end: number;
-  /** Mapping: own keys in order, their names and values, and the `<<` sources. */
-  keys?: PNode[];
-  names?: string[];
-  values?: PNode[];
-  merges?: PNode[];
-  /** Built on first lookup: own keys (the last duplicate wins), then merged keys (the first source wins). */
-  index?: Map<string, { key: PNode; value: PNode }>;
-  items?: PNode[];
-  target?: PNode;
-}
+const MAPPING = 1;
+const SEQUENCE = 2;
+const SCALAR = 3;
+const ALIAS = 4;
+const EMPTY = 5;
+/** No node. */
+const NONE = -1;
 
-/** One entry of a mapping node; small mappings without merges are scanned, without building an index. */
-function entryOf(node: PNode, name: string): { key: PNode; value: PNode } | undefined {
-  if (node.kind !== 'mapping') return undefined;
-  const names = node.names;
-  if (!node.index && !node.merges && names && names.length <= 16) {
-    for (let i = names.length - 1; i >= 0; i--) if (names[i] === name) return { key: node.keys![i]!, value: node.values![i]! };
-    return undefined;
+/**
+ * Where every node of the text is, as columns of numbers rather than an object per node: a
+ * pipeline file has thousands of nodes and the tree lives as long as the plan is being built.
+ * A node is an index into `kind`, `start`, `end` (offsets into the text), `first` and `count`:
+ * a mapping's pairs are `pairKey`/`pairValue`/`pairName` [first, first + count), a sequence's
+ * items are `items` [first, first + count), an alias's target node is `first` (NONE if unknown).
+ */
+class PositionTree {
+  readonly kind: number[] = [];
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+  readonly first: number[] = [];
+  readonly count: number[] = [];
+  readonly pairKey: number[] = [];
+  readonly pairValue: number[] = [];
+  readonly pairName: string[] = [];
+  readonly items: number[] = [];
+  /** The `<<` sources of the mappings that have any. */
+  readonly merges = new Map<number, number[]>();
+  /**
+   * Built on first lookup, for big mappings and those with merges: name → pair. Own keys (the
+   * last duplicate wins), then merged keys (the first source wins).
+   */
+  private readonly indexes = new Map<number, Map<string, number>>();
+  /** Where `valueOf` leaves the key node it found (a scratch slot: no entry object per lookup). */
+  foundKey = NONE;
+
+  add(kind: number, start: number, end: number, first: number, count: number): number {
+    const id = this.kind.length;
+    this.kind.push(kind);
+    this.start.push(start);
+    this.end.push(end);
+    this.first.push(first);
+    this.count.push(count);
+    return id;
   }
-  return entriesOf(node)!.get(name);
-}
 
-/** The entries of a mapping node by key name, built once when first asked for. */
-function entriesOf(node: PNode, depth = 0): Map<string, { key: PNode; value: PNode }> | undefined {
-  if (node.kind !== 'mapping') return undefined;
-  if (node.index) return node.index;
-  const index = new Map<string, { key: PNode; value: PNode }>();
-  const names = node.names ?? [];
-  for (let i = 0; i < names.length; i++) index.set(names[i]!, { key: node.keys![i]!, value: node.values![i]! });
-  for (const source of node.merges ?? []) {
-    const target = deref(source);
-    const sources = target?.kind === 'sequence' ? (target.items ?? []).map(deref) : [target];
-    for (const s of sources) {
-      const entries = s && depth < 50 ? entriesOf(s, depth + 1) : undefined;
-      if (!entries) continue;
-      for (const [name, entry] of entries) if (!index.has(name)) index.set(name, entry);
+  /** The node an alias chain ends at; NONE for an alias whose anchor is unknown. */
+  deref(node: number): number {
+    // Aliases only point at nodes closed before them, so the chain is finite; the guard is belt and braces.
+    for (let guard = 0; node !== NONE && this.kind[node] === ALIAS && guard < 1000; guard++) node = this.first[node]!;
+    return node !== NONE && this.kind[node] === ALIAS ? NONE : node;
+  }
+
+  /** The value node of `name` in a mapping node (its key node in `foundKey`); NONE when absent. */
+  valueOf(node: number, name: string): number {
+    const count = this.count[node]!;
+    if (count <= 16 && !this.merges.has(node)) {
+      const first = this.first[node]!;
+      const names = this.pairName;
+      for (let i = first + count - 1; i >= first; i--) {
+        if (names[i] === name) {
+          this.foundKey = this.pairKey[i]!;
+          return this.pairValue[i]!;
+        }
+      }
+      return NONE;
     }
+    const pair = this.entries(node)?.get(name);
+    if (pair === undefined) return NONE;
+    this.foundKey = this.pairKey[pair]!;
+    return this.pairValue[pair]!;
   }
-  node.index = index;
-  return index;
+
+  /** The pairs of a mapping node by key name, built once when first asked for; undefined for other nodes. */
+  entries(node: number, depth = 0): Map<string, number> | undefined {
+    if (node === NONE || this.kind[node] !== MAPPING) return undefined;
+    const known = this.indexes.get(node);
+    if (known) return known;
+    const index = new Map<string, number>();
+    const first = this.first[node]!;
+    const last = first + this.count[node]!;
+    for (let i = first; i < last; i++) index.set(this.pairName[i]!, i);
+    for (const source of this.merges.get(node) ?? []) {
+      const target = this.deref(source);
+      const sources: number[] = [];
+      if (target !== NONE && this.kind[target] === SEQUENCE) {
+        const from = this.first[target]!;
+        for (let i = 0; i < this.count[target]!; i++) sources.push(this.deref(this.items[from + i]!));
+      } else sources.push(target);
+      for (const s of sources) {
+        const entries = s !== NONE && depth < 50 ? this.entries(s, depth + 1) : undefined;
+        if (!entries) continue;
+        for (const [name, pair] of entries) if (!index.has(name)) index.set(name, pair);
+      }
+    }
+    this.indexes.set(node, index);
+    return index;
+  }
 }
 
 const MERGE_TAG = 'tag:yaml.org,2002:merge';
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 class LimitError extends Error {
   constructor(
@@ -184,8 +238,9 @@ type ListenerState = { position: number; kind: string | null; result: unknown; t
  * parallel arrays (no object per event), so recording costs little next to js-yaml's own work.
  */
 class PositionRecorder {
-  readonly roots: PNode[] = [];
-  readonly duplicates: { key: string; at: PNode; first: PNode }[] = [];
+  readonly tree = new PositionTree();
+  readonly roots: number[] = [];
+  readonly duplicates: { key: string; at: number; first: number }[] = [];
   /** Alias nodes seen: without any, js-yaml's value shares nothing and needs no copy. */
   aliases = 0;
   /**
@@ -195,11 +250,11 @@ class PositionRecorder {
   readonly anchored: object[] = [];
   /** `!reference` tags seen. */
   references = 0;
-  private readonly anchors = new Map<string, PNode>();
+  private readonly anchors = new Map<string, number>();
   private readonly frameOpen: number[] = [];
   private readonly frameBase: number[] = [];
   private readonly childOpen: number[] = [];
-  private readonly childNode: PNode[] = [];
+  private readonly childNode: number[] = [];
   private readonly childResult: unknown[] = [];
   private readonly childTag: (string | null)[] = [];
   private top = 0;
@@ -268,21 +323,22 @@ class PositionRecorder {
     return pos;
   }
 
-  private close(open: number, base: number, state: ListenerState): PNode {
+  private close(open: number, base: number, state: ListenerState): number {
     const text = this.text;
+    const tree = this.tree;
     const start = this.contentStart(open);
     const anchor = this.anchor;
     const kind = state.kind;
     const result = state.result;
     const count = this.top - base;
-    let node: PNode;
-    if (count === 1 && this.childResult[base] === result && (kind === 'mapping' || kind === 'sequence') && this.childNode[base]!.kind !== 'scalar' && this.childNode[base]!.kind !== 'empty') {
+    let node: number;
+    let keptKind: number;
+    if (count === 1 && this.childResult[base] === result && (kind === 'mapping' || kind === 'sequence') && (keptKind = tree.kind[this.childNode[base]!]!) !== SCALAR && keptKind !== EMPTY) {
       // js-yaml tried a block mapping, read one node as its key, found no ':' and kept that node.
       node = this.childNode[base]!;
     } else if (kind === null && text.charCodeAt(start) === 0x2a /* * */ && start < state.position) {
       const end = readToken(text, start + 1);
-      const target = this.anchors.get(text.slice(start + 1, end));
-      node = target ? { kind: 'alias', start, end, target } : { kind: 'alias', start, end };
+      node = tree.add(ALIAS, start, end, this.anchors.get(text.slice(start + 1, end)) ?? NONE, 0);
       this.aliases++;
       if (result !== null && typeof result === 'object') this.anchored.push(result);
     } else if (kind === 'mapping') {
@@ -290,10 +346,10 @@ class PositionRecorder {
     } else if (kind === 'sequence') {
       node = this.sequence(base, start, state.position);
     } else if (kind === 'scalar') {
-      node = { kind: 'scalar', start, end: Math.max(start, trimBack(text, Math.min(state.position, text.length), start)) };
+      node = tree.add(SCALAR, start, Math.max(start, trimBack(text, Math.min(state.position, text.length), start)), NONE, 0);
     } else {
       const at = skipSpaces(text, open);
-      node = { kind: 'empty', start: at, end: at };
+      node = tree.add(EMPTY, at, at, NONE, 0);
     }
     if (anchor !== undefined && state.anchorMap && Object.prototype.hasOwnProperty.call(state.anchorMap, anchor) && state.anchorMap[anchor] === result) {
       this.anchors.set(anchor, node);
@@ -302,85 +358,89 @@ class PositionRecorder {
   }
 
   /** Where a collection ends: a flow collection at its closing bracket, a block one with its last child. */
-  private collectionEnd(start: number, closeAt: number, last: PNode | undefined): number {
+  private collectionEnd(start: number, closeAt: number, last: number): number {
     const c = this.text.charCodeAt(start);
     if (c === 0x5b || c === 0x7b) return Math.min(closeAt, this.text.length);
-    return last ? Math.max(last.end, start) : start;
+    return last !== NONE ? Math.max(this.tree.end[last]!, start) : start;
   }
 
   /** Does a ':' follow this node (so the next child is its value)? */
-  private hasValueAfter(node: PNode): boolean {
-    const at = skipSeparation(this.text, node.end);
+  private hasValueAfter(node: number): boolean {
+    const at = skipSeparation(this.text, this.tree.end[node]!);
     return this.text.charCodeAt(at) === 0x3a /* : */;
   }
 
-  private mapping(base: number, start: number, closeAt: number): PNode {
-    const keys: PNode[] = [];
-    const names: string[] = [];
-    const values: PNode[] = [];
-    let merges: PNode[] | undefined;
-    let last: PNode | undefined;
+  private mapping(base: number, start: number, closeAt: number): number {
+    const tree = this.tree;
+    const first = tree.pairName.length;
+    let merges: number[] | undefined;
+    let last = NONE;
     for (let i = base; i < this.top; i++) {
       const k = i;
       const key = this.childNode[k]!;
-      let value: PNode;
+      let value: number;
       if (i + 1 < this.top && this.hasValueAfter(key)) value = this.childNode[++i]!;
-      else value = { kind: 'empty', start: key.end, end: key.end };
-      last = value.kind === 'empty' ? key : value;
+      else value = tree.add(EMPTY, tree.end[key]!, tree.end[key]!, NONE, 0);
+      last = tree.kind[value] === EMPTY ? key : value;
       if (this.childTag[k] === MERGE_TAG) {
         (merges ??= []).push(value);
         continue;
       }
-      keys.push(key);
-      names.push(keyString(this.childResult[k]));
-      values.push(value);
+      tree.pairKey.push(key);
+      tree.pairName.push(keyString(this.childResult[k]));
+      tree.pairValue.push(value);
     }
+    const count = tree.pairName.length - first;
     // duplicates: a nested loop for the usual small mapping, a set for big ones
-    if (names.length > 1) {
-      if (names.length <= 12) {
-        for (let a = 1; a < names.length; a++) {
-          for (let b = 0; b < a; b++) {
+    if (count > 1) {
+      const names = tree.pairName;
+      if (count <= 12) {
+        for (let a = first + 1; a < first + count; a++) {
+          for (let b = first; b < a; b++) {
             if (names[a] === names[b]) {
-              this.duplicates.push({ key: names[a]!, at: keys[a]!, first: keys[b]! });
+              this.duplicates.push({ key: names[a]!, at: tree.pairKey[a]!, first: tree.pairKey[b]! });
               break;
             }
           }
         }
       } else {
         const seen = new Map<string, number>();
-        names.forEach((n, a) => {
+        for (let a = first; a < first + count; a++) {
+          const n = names[a]!;
           const b = seen.get(n);
-          if (b !== undefined) this.duplicates.push({ key: n, at: keys[a]!, first: keys[b]! });
+          if (b !== undefined) this.duplicates.push({ key: n, at: tree.pairKey[a]!, first: tree.pairKey[b]! });
           else seen.set(n, a);
-        });
+        }
       }
     }
-    const node: PNode = { kind: 'mapping', start, end: this.collectionEnd(start, closeAt, last), keys, names, values };
-    if (merges) node.merges = merges;
+    const node = tree.add(MAPPING, start, this.collectionEnd(start, closeAt, last), first, count);
+    if (merges) tree.merges.set(node, merges);
     return node;
   }
 
-  private sequence(base: number, start: number, closeAt: number): PNode {
-    const items: PNode[] = [];
+  private sequence(base: number, start: number, closeAt: number): number {
+    const tree = this.tree;
     const flow = this.text.charCodeAt(start) === 0x5b;
+    // Nested collections closed before this one, so this sequence's items stay contiguous.
+    const first = tree.items.length;
+    let last = NONE;
     for (let i = base; i < this.top; i++) {
       const child = this.childNode[i]!;
+      let item = child;
       if (flow && i + 1 < this.top && this.hasValueAfter(child)) {
         // `[a: b]` is a sequence holding the one-pair mapping {a: b}.
         const next = this.childNode[++i]!;
-        items.push({ kind: 'mapping', start: child.start, end: Math.max(next.end, child.end), keys: [child], names: [keyString(this.childResult[i - 1])], values: [next] });
-      } else {
-        items.push(child);
+        const pair = tree.pairName.length;
+        tree.pairKey.push(child);
+        tree.pairName.push(keyString(this.childResult[i - 1]));
+        tree.pairValue.push(next);
+        item = tree.add(MAPPING, tree.start[child]!, Math.max(tree.end[next]!, tree.end[child]!), pair, 1);
       }
+      tree.items.push(item);
+      last = item;
     }
-    return { kind: 'sequence', start, end: this.collectionEnd(start, closeAt, items[items.length - 1]), items };
+    return tree.add(SEQUENCE, start, this.collectionEnd(start, closeAt, last), first, tree.items.length - first);
   }
-}
-
-function deref(node: PNode | undefined): PNode | undefined {
-  // Aliases only point at nodes closed before them, so the chain is finite; the guard is belt and braces.
-  for (let guard = 0; node && node.kind === 'alias' && guard < 1000; guard++) node = node.target;
-  return node && node.kind === 'alias' ? undefined : node;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,7 +533,7 @@ function sharedObjects(roots: readonly object[]): Set<object> {
     shared.add(value);
     if (value instanceof YamlReference) for (const item of value.path) stack.push(item);
     else if (Array.isArray(value)) for (const item of value) stack.push(item);
-    else if (!(value instanceof Date)) for (const key of Object.keys(value)) stack.push((value as Record<string, unknown>)[key]);
+    else if (!(value instanceof Date)) for (const key in value) if (hasOwn.call(value, key)) stack.push((value as Record<string, unknown>)[key]);
   }
   return shared;
 }
@@ -494,10 +554,11 @@ class Measurer {
   constructor(
     private readonly limits: YamlLimits,
     private readonly shared: ReadonlySet<object> | undefined,
+    private readonly tree: PositionTree,
   ) {}
 
-  /** The node count of `value` expanded. */
-  measure(value: unknown, pnode: PNode | undefined, depth: number): number {
+  /** The node count of `value` expanded; `pnode` is where the value is written (NONE: not followed). */
+  measure(value: unknown, pnode: number, depth: number): number {
     if (value === null || typeof value !== 'object') {
       this.height = 0;
       return 1;
@@ -508,35 +569,41 @@ class Measurer {
       const known = this.memo.get(value);
       if (known) {
         if (depth + known.height > limits.maxDepth) {
-          throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${limits.maxDepth} levels once aliases are followed.`, pnode?.start ?? 0);
+          throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${limits.maxDepth} levels once aliases are followed.`, this.offset(pnode));
         }
         this.height = known.height;
         return known.count;
       }
       if (this.active.has(value)) {
-        throw new LimitError('yaml-recursive-alias', 'An alias refers to a node that contains it; the YAML would be infinite.', pnode?.start ?? 0);
+        throw new LimitError('yaml-recursive-alias', 'An alias refers to a node that contains it; the YAML would be infinite.', this.offset(pnode));
       }
     }
     if (depth >= limits.maxDepth) {
-      throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${limits.maxDepth} levels once aliases are followed.`, pnode?.start ?? 0);
+      throw new LimitError('yaml-too-deep', `The YAML nests deeper than ${limits.maxDepth} levels once aliases are followed.`, this.offset(pnode));
     }
-    const node = deref(pnode);
+    const tree = this.tree;
+    const node = tree.deref(pnode);
     if (tracked) this.active.add(value);
     let count = 1;
     let height = 0;
     if (value instanceof YamlReference || Array.isArray(value)) {
       const list = value instanceof YamlReference ? value.path : (value as unknown[]);
-      const items = node?.kind === 'sequence' ? node.items : undefined;
+      const isSequence = node !== NONE && tree.kind[node] === SEQUENCE;
+      const from = isSequence ? tree.first[node]! : 0;
+      const itemCount = isSequence ? tree.count[node]! : 0;
       for (let i = 0; i < list.length; i++) {
-        const childNode = items?.[i];
+        const childNode = i < itemCount ? tree.items[from + i]! : NONE;
         count += this.measure(list[i], childNode, depth + 1);
         if (this.height + 1 > height) height = this.height + 1;
         if (count > limits.maxNodes) throw this.tooMany(childNode, pnode);
       }
     } else if (!(value instanceof Date)) {
-      const entries = node ? entriesOf(node) : undefined;
-      for (const key of Object.keys(value)) {
-        const childNode = entries?.get(key)?.value;
+      const entries = tree.entries(node);
+      // for...in with an own-key check: the order of Object.keys without an array per object
+      for (const key in value) {
+        if (!hasOwn.call(value, key)) continue;
+        const pair = entries?.get(key);
+        const childNode = pair === undefined ? NONE : tree.pairValue[pair]!;
         count += this.measure((value as Record<string, unknown>)[key], childNode, depth + 1);
         if (this.height + 1 > height) height = this.height + 1;
         if (count > limits.maxNodes) throw this.tooMany(childNode, pnode);
@@ -550,11 +617,15 @@ class Measurer {
     return count;
   }
 
-  private tooMany(childNode: PNode | undefined, pnode: PNode | undefined): LimitError {
+  private offset(node: number): number {
+    return node === NONE ? 0 : this.tree.start[node]!;
+  }
+
+  private tooMany(childNode: number, pnode: number): LimitError {
     return new LimitError(
       'yaml-too-many-nodes',
       `The YAML expands to more than ${this.limits.maxNodes.toLocaleString('en-US')} nodes through aliases (a "billion laughs" document?); nothing was read.`,
-      childNode?.start ?? pnode?.start ?? 0,
+      childNode !== NONE ? this.tree.start[childNode]! : this.offset(pnode),
     );
   }
 }
@@ -584,7 +655,8 @@ function unshare(value: unknown, seen: Set<object>, shared: ReadonlySet<object>)
     return value.toISOString();
   } else {
     const map = value as Record<string, unknown>;
-    for (const key of Object.keys(map)) {
+    for (const key in map) {
+      if (!hasOwn.call(map, key)) continue;
       const item = map[key];
       if (item !== null && typeof item === 'object') {
         const fresh = unshare(item, seen, shared);
@@ -664,21 +736,24 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
     diagnostics.push({ severity, code, message, file, line: r.startLine, column: r.startColumn, endLine: r.endLine, endColumn: r.endColumn });
   };
 
-  let root: PNode | undefined = undefined;
+  const recorder = new PositionRecorder(text, limits.maxDepth);
+  const tree = recorder.tree;
+  let root = NONE;
   let references = 0;
-  const result = (value: unknown): LoadedYaml => makeLoaded(value, diagnostics, references, () => root, rangeAt, file);
+  const result = (value: unknown): LoadedYaml => makeLoaded(value, diagnostics, references, () => (root !== NONE ? { tree, root } : undefined), rangeAt, file);
 
-  if (text.length > limits.maxBytes || (text.length * 3 > limits.maxBytes && utf8Length(text, limits.maxBytes) > limits.maxBytes)) {
-    report('error', 'yaml-too-large', `The file is larger than ${formatBytes(limits.maxBytes)}; it was not read.`, 0);
-    return result(undefined);
-  }
+  // Binary before size: random bytes decode to three-byte replacement characters, and "larger
+  // than 4 MiB" would be a misleading answer for a 2 MB image.
   const nul = text.indexOf('\0');
   if (nul >= 0) {
     report('error', 'yaml-binary', 'The file contains a NUL byte: it is binary, not YAML.', nul);
     return result(undefined);
   }
+  if (text.length > limits.maxBytes || (text.length * 3 > limits.maxBytes && utf8Length(text, limits.maxBytes) > limits.maxBytes)) {
+    report('error', 'yaml-too-large', `The file is larger than ${formatBytes(limits.maxBytes)}; it was not read.`, 0);
+    return result(undefined);
+  }
 
-  const recorder = new PositionRecorder(text, limits.maxDepth);
   let documents: unknown[];
   try {
     documents = jsyaml.loadAll(text, null, {
@@ -719,16 +794,16 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
       docIndex = 1;
     } else {
       const extra = recorder.roots[isHeader ? 2 : 1];
-      report('warning', 'yaml-multiple-documents', `The file holds ${documents.length} YAML documents; only the ${isHeader ? 'second (after the spec header)' : 'first'} is read.`, extra?.start ?? 0);
+      report('warning', 'yaml-multiple-documents', `The file holds ${documents.length} YAML documents; only the ${isHeader ? 'second (after the spec header)' : 'first'} is read.`, extra !== undefined ? recorder.tree.start[extra]! : 0);
       if (isHeader) docIndex = 1;
     }
   }
-  root = recorder.roots[docIndex];
+  root = recorder.roots[docIndex] ?? NONE;
   references = recorder.references;
 
   for (const d of recorder.duplicates) {
-    const first = index().position(d.first.start);
-    report(options.duplicateKeys ?? 'error', 'yaml-duplicate-key', `Duplicate key "${d.key}" (first at line ${first.line}); the last one wins.`, d.at.start, d.at.end);
+    const first = index().position(tree.start[d.first]!);
+    report(options.duplicateKeys ?? 'error', 'yaml-duplicate-key', `Duplicate key "${d.key}" (first at line ${first.line}); the last one wins.`, tree.start[d.at]!, tree.end[d.at]!);
   }
 
   // Without aliases js-yaml's value shares nothing and is bounded by the text: use it as it is.
@@ -737,14 +812,14 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
   if (recorder.aliases > 0) {
     try {
       const shared = sharedObjects(recorder.anchored);
-      new Measurer(limits, shared).measure(value, undefined, 0);
+      new Measurer(limits, shared, recorder.tree).measure(value, NONE, 0);
       value = unshare(value, new Set(), shared);
     } catch (e) {
       if (!(e instanceof LimitError) && !(e instanceof RangeError)) throw e;
       let located: LimitError | undefined;
       try {
         // again, walking the position tree along, to say where the expansion explodes
-        new Measurer(limits, undefined).measure(value, root, 0);
+        new Measurer(limits, undefined, recorder.tree).measure(value, root, 0);
       } catch (again) {
         if (again instanceof LimitError) located = again;
       }
@@ -757,54 +832,70 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
   return result(value);
 }
 
-function makeLoaded(value: unknown, diagnostics: Diagnostic[], references: number, root: () => PNode | undefined, rangeAt: (start: number, end: number) => SourceRange, file: string): LoadedYaml {
+function makeLoaded(
+  value: unknown,
+  diagnostics: Diagnostic[],
+  references: number,
+  document: () => { tree: PositionTree; root: number } | undefined,
+  rangeAt: (start: number, end: number) => SourceRange,
+  file: string,
+): LoadedYaml {
   /**
-   * Follows `path` from the root; `found` is how many segments matched, `node`/`key` where it
-   * stopped. No allocation per segment: the parsers ask for thousands of ranges.
+   * Follows `path` from the root; sets `found` (how many segments matched, -1 without a root) and
+   * `node`/`key` where it stopped. No allocation: the parsers ask for thousands of ranges.
    */
-  const walk = (path: readonly (string | number)[]): { found: number; node: PNode | undefined; key: PNode | undefined } => {
-    let node = root();
-    let key: PNode | undefined;
-    let found = 0;
-    if (!node) return { found: -1, node: undefined, key: undefined };
-    for (const segment of path) {
-      const target = deref(node);
-      if (!target) break;
-      if (target.kind === 'mapping') {
-        const entry = entryOf(target, String(segment));
-        if (!entry) break;
-        node = entry.value;
-        key = entry.key;
-      } else if (target.kind === 'sequence' && target.items && typeof segment === 'number') {
-        const item = target.items[segment];
-        if (!item) break;
-        node = item;
-        key = item;
+  let found = 0;
+  let node = NONE;
+  let key = NONE;
+  const walk = (path: readonly (string | number)[]): PositionTree | undefined => {
+    const doc = document();
+    key = NONE;
+    found = 0;
+    if (!doc) {
+      node = NONE;
+      found = -1;
+      return undefined;
+    }
+    const tree = doc.tree;
+    node = doc.root;
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i]!;
+      const target = tree.deref(node);
+      if (target === NONE) break;
+      const kind = tree.kind[target];
+      if (kind === MAPPING) {
+        const value = tree.valueOf(target, String(segment));
+        if (value === NONE) break;
+        node = value;
+        key = tree.foundKey;
+      } else if (kind === SEQUENCE && typeof segment === 'number') {
+        if (!(segment >= 0 && segment < tree.count[target]!) || !Number.isInteger(segment)) break;
+        node = tree.items[tree.first[target]! + segment]!;
+        key = node;
       } else {
         break;
       }
       found++;
     }
-    return { found, node, key };
+    return tree;
   };
-  const range = (n: PNode): SourceRange => rangeAt(n.start, n.end);
   return {
     value,
     diagnostics,
     references,
     rangeOf(path) {
-      const w = walk(path);
-      return w.found === path.length && w.node ? range(w.node) : undefined;
+      const tree = walk(path);
+      return tree && found === path.length ? rangeAt(tree.start[node]!, tree.end[node]!) : undefined;
     },
     keyRangeOf(path) {
       if (path.length === 0) return undefined;
-      const w = walk(path);
-      return w.found === path.length && w.key ? range(w.key) : undefined;
+      const tree = walk(path);
+      return tree && found === path.length && key !== NONE ? rangeAt(tree.start[key]!, tree.end[key]!) : undefined;
     },
     nearestRangeOf(path) {
-      const w = walk(path);
-      if (!w.node) return { file, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
-      return range(w.node);
+      const tree = walk(path);
+      if (!tree) return { file, startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
+      return rangeAt(tree.start[node]!, tree.end[node]!);
     },
   };
 }

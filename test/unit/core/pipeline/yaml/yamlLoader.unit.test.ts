@@ -237,6 +237,12 @@ describe('loadYaml', () => {
     it('reports binary junk and half-written YAML with a line', () => {
       const bin = loadYaml('\x89PNG\r\n\x1a\n\x00\x01\x02', 'b.png');
       assert.deepStrictEqual(codes(bin), ['yaml-binary']);
+      // 3 MB of bytes decoded as UTF-8: mostly three-byte replacement characters, over 4 MiB as
+      // UTF-8, yet the useful answer is "binary", not "too large"
+      const bytes = Buffer.alloc(3 * 1024 * 1024);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+      const bigBin = loadYaml(bytes.toString('utf8'), 'big.png');
+      assert.deepStrictEqual(codes(bigBin), ['yaml-binary']);
       const half = loadYaml('job:\n  script:\n    - "unterminated\n', 'h.yml');
       assert.strictEqual(half.value, undefined);
       const halfError = half.diagnostics.find((d) => d.severity === 'error')!;
