@@ -5,6 +5,8 @@
  * and a threshold swept over the whole corpus. Pure: plain arrays in, numbers out.
  */
 
+import { lowerBound } from '../telemetry/seriesOps';
+
 export interface NabProfile {
   readonly name: NabProfileName;
   readonly tpWeight: number;
@@ -79,17 +81,6 @@ export function windowsToIndices(times: ArrayLike<number>, windows: readonly (re
     result.push({ left, right });
   }
   return result;
-}
-
-function lowerBound(times: ArrayLike<number>, t: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
