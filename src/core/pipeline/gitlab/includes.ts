@@ -1,4 +1,5 @@
 import type { Diagnostic, SourceRange } from '../model';
+import { normalizeRelativePath } from '../parserSupport';
 import { loadYaml, type LoadedYaml, type YamlLimits } from '../yaml/yamlLoader';
 import type { GitlabFileSource } from './gitlabContext';
 import { isIncludeWildcard } from './globs';
@@ -43,18 +44,6 @@ export interface IncludeOptions {
 
 function diagnostic(severity: Diagnostic['severity'], code: string, message: string, range: SourceRange): Diagnostic {
   return { severity, code, message, file: range.file, line: range.startLine, column: range.startColumn, endLine: range.endLine, endColumn: range.endColumn };
-}
-
-function normalizeLocal(path: string): string | undefined {
-  const parts: string[] = [];
-  for (const part of path.replace(/\\/g, '/').split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (parts.length === 0) return undefined;
-      parts.pop();
-    } else parts.push(part);
-  }
-  return parts.length > 0 ? parts.join('/') : undefined;
 }
 
 export function resolveIncludes(rootFile: string, rootText: string | undefined, options: IncludeOptions): IncludeResult {
@@ -174,7 +163,7 @@ export function resolveIncludes(rootFile: string, rootText: string | undefined, 
       if (matches.length === 0) diagnostics.push(diagnostic('warning', 'gitlab-include-not-found', `No local file matches \`${expanded}\`.`, range()));
       return [...matches];
     }
-    const normalized = normalizeLocal(expanded);
+    const normalized = normalizeRelativePath(expanded);
     if (normalized === undefined) {
       diagnostics.push(diagnostic('error', 'gitlab-invalid-include', `Local include \`${expanded}\` is outside the repository.`, range()));
       return [];
