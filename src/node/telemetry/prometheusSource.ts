@@ -13,7 +13,6 @@
  * - deployments from `*_build_info{revision=...}`, with each deployment's time refined to the
  *   first raw sample of the new revision.
  */
-import type { HttpSourceConfig } from '../../core/config/opsloopConfig';
 import { OpsloopError } from '../../core/errors';
 import { decodePrometheusQuery, decodePrometheusStrings, prometheusErrorMessage } from '../../core/telemetry/prometheusApi';
 import { formatSelector, parseSelector, type Selector } from '../../core/telemetry/selector';
@@ -22,36 +21,23 @@ import { mergeResults, normalizeResult } from '../../core/telemetry/seriesOps';
 import { chooseStep, splitRange, type RangeChunk } from '../../core/telemetry/time';
 import type { Credentials } from '../http/httpClient';
 import { buildInfoDeployments } from './buildInfoDeployments';
+import { HttpSourceBase } from './httpSourceBase';
 import {
   type DeploymentRequest,
   type DeploymentResult,
   type LabelRequest,
-  type SourceDeps,
   type TelemetrySource,
   type TimeRange,
-  describeSource,
   mapLimit,
 } from './telemetrySource';
 
 /** The Prometheus server refuses more points than this per series in one query_range. */
 export const prometheusMaxPoints = 11_000;
 
-export class PrometheusSource implements TelemetrySource {
-  readonly name: string;
+export class PrometheusSource extends HttpSourceBase implements TelemetrySource {
   readonly kind = 'prometheus' as const;
-  readonly origin: string;
   /** Points per series per request; tests and servers with other limits change it. */
   maxPoints = prometheusMaxPoints;
-  private readonly what: string;
-
-  constructor(
-    private readonly config: HttpSourceConfig,
-    private readonly deps: SourceDeps,
-  ) {
-    this.name = config.name;
-    this.origin = new URL(config.url).origin;
-    this.what = describeSource(config);
-  }
 
   private async credentials(): Promise<Credentials | undefined> {
     if (this.config.auth === 'none') return undefined;
@@ -59,15 +45,6 @@ export class PrometheusSource implements TelemetrySource {
     if (!c?.token) return undefined;
     const value = this.config.auth === 'basic' ? `Basic ${Buffer.from(c.token, 'utf8').toString('base64')}` : `Bearer ${c.token}`;
     return { origin: this.origin, headers: { Authorization: value } };
-  }
-
-  private limits(): { timeoutMs?: number; maxBytes?: number } {
-    const timeoutMs = this.config.timeoutSeconds !== undefined ? this.config.timeoutSeconds * 1000 : this.deps.timeoutMs;
-    return { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(this.deps.maxBytes !== undefined ? { maxBytes: this.deps.maxBytes } : {}) };
-  }
-
-  private endpoint(path: string): string {
-    return `${this.config.url}${path}`;
   }
 
   async query(q: string, range: TimeRange, signal?: AbortSignal): Promise<SeriesResult> {
