@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fixture, repoRoot } from '../../support/paths';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../support/paths';
+import { workspaces } from '../../support/workspace';
 
 const cli = join(repoRoot, 'dist', 'cli.js');
 
@@ -14,31 +14,13 @@ function opsloop(cwd: string, ...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function workspace(files: Record<string, string | { fixture: string[] }>): string {
-  const root = mkdtempSync(join(tmpdir(), 'opsloop-cli-plan-'));
-  for (const [path, content] of Object.entries(files)) {
-    const target = join(root, path);
-    mkdirSync(dirname(target), { recursive: true });
-    if (typeof content === 'string') writeFileSync(target, content);
-    else cpSync(fixture(...content.fixture), target, { recursive: true });
-  }
-  return root;
-}
-
 describe('opsloop plan (the built CLI)', function () {
   this.timeout(120_000);
-  const roots: string[] = [];
-  const make = (files: Record<string, string | { fixture: string[] }>) => {
-    const root = workspace(files);
-    roots.push(root);
-    return root;
-  };
+  const { make, cleanup } = workspaces('opsloop-cli-plan-');
   before(() => {
     assert.ok(existsSync(cli), `${cli} is missing: run \`npm run build\` first (npm test does)`);
   });
-  after(() => {
-    for (const r of roots) rmSync(r, { recursive: true, force: true });
-  });
+  after(cleanup);
 
   it('prints the JSON contract: files, jobs with exactly the documented fields (plus added ones), diagnostics; exit 0', () => {
     const root = make({

@@ -1,35 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { OpsloopError } from '../../../../src/core/errors';
 import { loadWorkspacePlan } from '../../../../src/node/pipeline/loadPlan';
-import { fixture } from '../../../support/paths';
+import { workspaces } from '../../../support/workspace';
 import { describeDiagnostics, withCode } from '../../core/pipeline/github/support';
-
-/** A workspace in a temp folder with the given files (text, or a fixture path to copy). */
-function workspace(files: Record<string, string | { fixture: string[] }>): string {
-  const root = mkdtempSync(join(tmpdir(), 'opsloop-plan-'));
-  for (const [path, content] of Object.entries(files)) {
-    const target = join(root, path);
-    mkdirSync(dirname(target), { recursive: true });
-    if (typeof content === 'string') writeFileSync(target, content);
-    else cpSync(fixture(...content.fixture), target, { recursive: true });
-  }
-  return root;
-}
 
 describe('loadWorkspacePlan', function () {
   this.timeout(30_000);
-  const roots: string[] = [];
-  const make = (files: Record<string, string | { fixture: string[] }>) => {
-    const root = workspace(files);
-    roots.push(root);
-    return root;
-  };
-  after(() => {
-    for (const r of roots) rmSync(r, { recursive: true, force: true });
-  });
+  const { make, cleanup } = workspaces('opsloop-plan-');
+  after(cleanup);
 
   it('finds and parses every format, with reusable workflows and templates read from the workspace', async () => {
     const root = make({
