@@ -2,25 +2,8 @@ import * as assert from 'assert';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { CliIO } from '../../../src/cli/cliCommand';
+import { captureIO as io } from '../../support/cliIO';
 import { main } from '../../../src/cli/main';
-
-function io(cwd: string): CliIO & { out: string; err: string } {
-  const captured = {
-    cwd,
-    env: {},
-    out: '',
-    err: '',
-    signal: new AbortController().signal,
-    stdout(text: string) {
-      captured.out += text;
-    },
-    stderr(text: string) {
-      captured.err += text;
-    },
-  };
-  return captured;
-}
 
 /** 6 days of 5-minute points with a daily rhythm and a spike on day 5. */
 function csv(spikeAt: number | undefined): string {

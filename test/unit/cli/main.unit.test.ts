@@ -2,27 +2,10 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { captureIO } from '../../support/cliIO';
 import { repoRoot } from '../../support/paths';
-import type { CliIO } from '../../../src/cli/cliCommand';
 import { commands } from '../../../src/cli/commands';
 import { main } from '../../../src/cli/main';
-
-export function captureIO(cwd = process.cwd()): CliIO & { out: string; err: string } {
-  const io = {
-    cwd,
-    env: {},
-    out: '',
-    err: '',
-    signal: new AbortController().signal,
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-  };
-  return io;
-}
 
 describe('opsloop main', () => {
   it('prints help listing every command, and exits 2 without a command', async () => {
