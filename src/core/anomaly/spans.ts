@@ -32,8 +32,9 @@ export interface SpanOptions {
   readonly closeAfterPoints: number;
 }
 
-/** A sustained span that moves away from its baseline over at least this many steps, most of them, is a trend. */
+/** A sustained span this long whose distance to the baseline has grown `trendGrowth` times since its start is a trend. */
 const longSpanPoints = 12;
+const trendGrowth = 2;
 /** A point this many MADs off its baseline counts as deviating. */
 const deviatingMads = 3;
 /** This many deviating points on one side make a level shift rather than a spike. */
@@ -64,8 +65,8 @@ export class SpanTracker {
   private lastDeviating = Number.NaN;
   private below = 0;
   private points = 0;
-  private ups = 0;
-  private downs = 0;
+  /** The distance to the baseline, smoothed; at `sustainedPoints` into the span, and now. */
+  private earlyGap = Number.NaN;
   private previousGap = Number.NaN;
   private peak: PointInsight | undefined;
   private peakStrength = 0;
@@ -90,8 +91,7 @@ export class SpanTracker {
         this.lastAbove = p.time;
         this.below = 0;
         this.points = 1;
-        this.ups = 0;
-        this.downs = 0;
+        this.earlyGap = Number.NaN;
         this.previousGap = p.value - p.baseline;
         this.peak = { ...p };
         this.peakStrength = p.strength;
@@ -102,16 +102,14 @@ export class SpanTracker {
       }
       return;
     }
-    // Steps of the distance to the baseline, not of the value: a daily rhythm is not a trend.
-    // Smoothed, so noise does not hide a steady climb.
+    // The distance to the baseline, not the value: a daily rhythm is not a trend. Smoothed, so
+    // that noise neither fakes nor hides growth. A step is at its full distance a few points in;
+    // a climb (a leak) keeps moving away long after.
     const raw = p.value - p.baseline;
     if (raw === raw) {
-      const gap = this.previousGap + 0.2 * (raw - this.previousGap);
-      // Moving away from the baseline (ups) or back toward it (downs).
-      if (Math.abs(gap) > Math.abs(this.previousGap)) this.ups++;
-      else if (Math.abs(gap) < Math.abs(this.previousGap)) this.downs++;
-      this.previousGap = gap;
+      this.previousGap = this.previousGap === this.previousGap ? this.previousGap + 0.2 * (raw - this.previousGap) : raw;
     }
+    if (this.earlyGap !== this.earlyGap && this.points + 1 >= sustainedPoints) this.earlyGap = this.previousGap;
     if (p.strength >= holdLevel || p.score >= alarmLevel) {
       this.lastAbove = p.time;
       this.below = 0;
@@ -172,11 +170,12 @@ export class SpanTracker {
   }
 
   private kindOf(method: AnomalyMethod, deviation: number): AnomalyKind {
-    const steps = this.ups + this.downs;
     // Many points off their baseline on one side: the series moved, it did not just jump once.
     const sustained = Math.max(this.deviatingUp, this.deviatingDown) >= sustainedPoints;
-    // ...and it kept moving further away over many steps: a climb (a leak), not a step.
-    const drifting = steps >= longSpanPoints && this.ups >= 0.7 * steps;
+    // ...and it kept moving further away, to twice its early distance or more: a climb, not a step.
+    const early = this.earlyGap;
+    const now = this.previousGap;
+    const drifting = this.points >= longSpanPoints && early === early && now === now && early * now > 0 && Math.abs(now) >= trendGrowth * Math.abs(early);
     if (sustained && drifting) return 'trend';
     if (sustained || method === 'changePoint') return 'levelShift';
     if ((method === 'context' || method === 'spectralResidual') && Math.abs(deviation) < 3) return 'pattern';
@@ -195,8 +194,7 @@ export class SpanTracker {
       lastDeviating: encodeNumber(this.lastDeviating),
       below: this.below,
       points: this.points,
-      ups: this.ups,
-      downs: this.downs,
+      earlyGap: encodeNumber(this.earlyGap),
       peakStrength: this.peakStrength,
       deviatingUp: this.deviatingUp,
       deviatingDown: this.deviatingDown,
@@ -226,8 +224,8 @@ export class SpanTracker {
     this.lastDeviating = decodeNumber(state['lastDeviating']);
     this.below = decodeNumber(state['below']);
     this.points = decodeNumber(state['points']);
-    this.ups = decodeNumber(state['ups']);
-    this.downs = decodeNumber(state['downs']);
+    // absent in states saved before it existed: such a span is not called a trend
+    this.earlyGap = state['earlyGap'] === undefined ? Number.NaN : decodeNumber(state['earlyGap']);
     this.peakStrength = decodeNumber(state['peakStrength']);
     this.deviatingUp = decodeNumber(state['deviatingUp']);
     this.deviatingDown = decodeNumber(state['deviatingDown']);

@@ -32,6 +32,8 @@ describe('opsloop check (the built CLI, on the demo workspace)', function () {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`Deployment ${tag('deploy-20261118-1400').slice(0, 12)} to production at 2026-11-18T14:00:00Z`));
     assert.match(r.stdout, /✗ p99 latency/);
+    // a step up after the deploy (which then creeps a little) is told as a shift, not as a slow climb
+    assert.match(r.stdout, /✗ p99 latency +p99 latency shifted to \d+ ms, [\d.]+ MADs above its usual \d+ ms/);
     // The report's numbers: equal windows before and after, the latency at least doubled.
     const [, before, after] = /mean (\d+) ms before → (\d+) ms after \(\+\d+ %\)/.exec(r.stdout) ?? [];
     assert.ok(before && after && Number(after) > 2 * Number(before), r.stdout);

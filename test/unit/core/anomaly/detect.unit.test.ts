@@ -74,8 +74,20 @@ describe('anomaly detection on synthetic series', () => {
     const { anomalies } = detectAnomalies(asSeries(s));
     const leak = anomalies.filter((a) => a.onset >= timeOf(at) && a.onset <= timeOf(at + 300));
     assert.ok(leak.length >= 1, 'the climb was not flagged within a day');
-    assert.ok(leak.some((a) => a.kind === 'trend' || a.kind === 'levelShift'), JSON.stringify(leak));
+    assert.strictEqual(leak[0]!.kind, 'trend', leak.map((a) => a.explanation).join(' | '));
+    assert.match(leak[0]!.explanation, /has been climbing to/);
     assert.ok(leak[0]!.deviation > 0);
+  });
+
+  it('calls a step that drifts a little further afterwards a level shift, not a climb', () => {
+    // a deploy that quadruples latency, which then creeps up a few per cent: the step is the news
+    const s = seasonalSeries({ points });
+    for (let i = at; i < points; i++) s.values[i] = s.values[i]! + 15 + 0.05 * (i - at);
+    for (const end of [at + 60, at + 200]) {
+      const hits = near(detectAnomalies(asSeries({ times: s.times.subarray(0, end), values: s.values.subarray(0, end) })).anomalies, at, 12);
+      assert.ok(hits.length >= 1, `no anomaly at the shift (first ${end - at} points after it)`);
+      assert.strictEqual(hits[0]!.kind, 'levelShift', hits[0]!.explanation);
+    }
   });
 
   it('notices when the daily rhythm disappears', () => {
