@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import { parseJenkinsfile } from '../../../../../src/core/pipeline/jenkins/jenkinsParser';
-import { hangGuardMs, mutated, parseSafely, report } from '../github/fuzzSupport';
+import { mutated, parseSafely, report } from '../github/fuzzSupport';
 import { readFixture } from '../github/support';
 
 const file = 'Jenkinsfile';
@@ -47,13 +47,8 @@ describe('Jenkins parser under fuzzing (fast-check)', function () {
     const runs = 2500;
     fc.assert(
       fc.property(jenkinsfile, (text) => {
-        const ms = parseSafely(() => {
-          const p = parseJenkinsfile({ file, text });
-          if (p.jobs.length > 0) withJobs++;
-          return p;
-        }, file);
-        times.push(ms);
-        assert.ok(ms < hangGuardMs, `took ${ms} ms`);
+        const p = parseSafely(() => parseJenkinsfile({ file, text }), file, times);
+        if (p && p.jobs.length > 0) withJobs++;
       }),
       { numRuns: runs },
     );
@@ -65,9 +60,7 @@ describe('Jenkins parser under fuzzing (fast-check)', function () {
     const tokens = ['{', '}', '(', ')', '[', ']', "'", '"', "'''", '"""', '${', '/*', '*/', '//', '\\', '\n', 'stage(', 'steps {', 'parallel {', 'matrix {', 'sh ', '=', ':', ',', '$/', '/'];
     fc.assert(
       fc.property(fc.oneof(mutated(seeds, tokens), fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
-        const ms = parseSafely(() => parseJenkinsfile({ file, text }), file);
-        times.push(ms);
-        assert.ok(ms < hangGuardMs, `took ${ms} ms`);
+        parseSafely(() => parseJenkinsfile({ file, text }), file, times);
       }),
       { numRuns: 3000 },
     );
