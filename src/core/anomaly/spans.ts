@@ -65,8 +65,9 @@ export class SpanTracker {
   private lastDeviating = Number.NaN;
   private below = 0;
   private points = 0;
-  /** The distance to the baseline, smoothed; at `sustainedPoints` into the span, and now. */
+  /** The smoothed distance to the baseline `sustainedPoints` points into the span (NaN before). */
   private earlyGap = Number.NaN;
+  /** The smoothed distance to the baseline at the latest point. */
   private previousGap = Number.NaN;
   private peak: PointInsight | undefined;
   private peakStrength = 0;
