@@ -351,7 +351,7 @@ class PositionRecorder {
       const at = skipSpaces(text, open);
       node = tree.add(EMPTY, at, at, NONE, 0);
     }
-    if (anchor !== undefined && state.anchorMap && Object.prototype.hasOwnProperty.call(state.anchorMap, anchor) && state.anchorMap[anchor] === result) {
+    if (anchor !== undefined && state.anchorMap && hasOwn.call(state.anchorMap, anchor) && state.anchorMap[anchor] === result) {
       this.anchors.set(anchor, node);
     }
     return node;
@@ -789,7 +789,7 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
   let docIndex = 0;
   if (documents.length > 1) {
     const first = documents[0];
-    const isHeader = options.documents === 'gitlabHeader' && first !== null && typeof first === 'object' && !Array.isArray(first) && Object.prototype.hasOwnProperty.call(first, 'spec');
+    const isHeader = options.documents === 'gitlabHeader' && first !== null && typeof first === 'object' && !Array.isArray(first) && hasOwn.call(first, 'spec');
     if (isHeader && documents.length === 2) {
       docIndex = 1;
     } else {
